@@ -1,0 +1,52 @@
+use crate::{Layer, LenError};
+
+/// A zero-copy view of an ICMP or ICMPv6 message; both start with type,
+/// code and checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcmpSlice<'a> {
+    message: &'a [u8],
+}
+
+impl<'a> IcmpSlice<'a> {
+    /// Type, code and checksum.
+    pub const MIN_LEN: usize = 4;
+
+    pub fn from_slice(data: &'a [u8]) -> Result<Self, LenError> {
+        if data.len() < Self::MIN_LEN {
+            return Err(LenError {
+                layer: Layer::Icmp,
+                required: Self::MIN_LEN,
+                available: data.len(),
+            });
+        }
+        Ok(IcmpSlice { message: data })
+    }
+
+    pub fn slice(&self) -> &'a [u8] {
+        self.message
+    }
+    pub fn icmp_type(&self) -> u8 {
+        self.message[0]
+    }
+    pub fn code(&self) -> u8 {
+        self.message[1]
+    }
+    pub fn checksum(&self) -> u16 {
+        u16::from_be_bytes([self.message[2], self.message[3]])
+    }
+    /// Everything after type, code and checksum: identifiers, sequence
+    /// numbers, or the quoted packet of an error message.
+    pub fn body(&self) -> &'a [u8] {
+        &self.message[Self::MIN_LEN..]
+    }
+    /// Whether an ICMPv4 message reports an error about another packet
+    /// (unreachable, source quench, redirect, time exceeded, parameter
+    /// problem) — the shape of DDoS backscatter.
+    pub fn is_v4_error(&self) -> bool {
+        matches!(self.icmp_type(), 3 | 4 | 5 | 11 | 12)
+    }
+    /// Whether an ICMPv6 message is an error (types below 128).
+    pub fn is_v6_error(&self) -> bool {
+        self.icmp_type() < 128
+    }
+}
