@@ -99,10 +99,20 @@ impl<'a> Ipv4Slice<'a> {
         u16::from_be_bytes([self.header[10], self.header[11]])
     }
     pub fn source_u32(&self) -> u32 {
-        u32::from_be_bytes([self.header[12], self.header[13], self.header[14], self.header[15]])
+        u32::from_be_bytes([
+            self.header[12],
+            self.header[13],
+            self.header[14],
+            self.header[15],
+        ])
     }
     pub fn destination_u32(&self) -> u32 {
-        u32::from_be_bytes([self.header[16], self.header[17], self.header[18], self.header[19]])
+        u32::from_be_bytes([
+            self.header[16],
+            self.header[17],
+            self.header[18],
+            self.header[19],
+        ])
     }
     pub fn source(&self) -> Ipv4Addr {
         Ipv4Addr::from(self.source_u32())

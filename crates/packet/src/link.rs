@@ -136,7 +136,11 @@ fn ethertype_payload(mut ethertype: u16, mut rest: &[u8]) -> Result<(Network, &[
             len if len <= IEEE_802_3_MAX_LEN => {
                 // 802.3 length field: LLC follows. Only SNAP carries an
                 // EtherType; any other SAP is not IP.
-                if rest.len() >= LLC_SNAP_LEN && rest[0] == 0xAA && rest[1] == 0xAA && rest[2] == 0x03 {
+                if rest.len() >= LLC_SNAP_LEN
+                    && rest[0] == 0xAA
+                    && rest[1] == 0xAA
+                    && rest[2] == 0x03
+                {
                     ethertype = be16(rest, 6);
                     rest = &rest[LLC_SNAP_LEN..];
                     continue;

@@ -105,9 +105,13 @@ pub enum Transport<'a> {
     Icmp(IcmpSlice<'a>),
     Icmpv6(IcmpSlice<'a>),
     /// A later fragment: its transport header is in another packet.
-    LaterFragment { protocol: u8 },
+    LaterFragment {
+        protocol: u8,
+    },
     /// Any other protocol, by number.
-    Other { protocol: u8 },
+    Other {
+        protocol: u8,
+    },
 }
 
 impl<'a> Packet<'a> {

@@ -65,10 +65,20 @@ impl<'a> TcpSlice<'a> {
         u16::from_be_bytes([self.header[2], self.header[3]])
     }
     pub fn sequence_number(&self) -> u32 {
-        u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]])
+        u32::from_be_bytes([
+            self.header[4],
+            self.header[5],
+            self.header[6],
+            self.header[7],
+        ])
     }
     pub fn acknowledgment_number(&self) -> u32 {
-        u32::from_be_bytes([self.header[8], self.header[9], self.header[10], self.header[11]])
+        u32::from_be_bytes([
+            self.header[8],
+            self.header[9],
+            self.header[10],
+            self.header[11],
+        ])
     }
     /// Header length in bytes, from the data offset field.
     pub fn header_len(&self) -> usize {
@@ -113,11 +123,19 @@ pub enum TcpOption<'a> {
     SackPermitted,
     /// Raw left/right edge pairs.
     Sack(&'a [u8]),
-    Timestamp { value: u32, echo: u32 },
-    Unknown { kind: u8, data: &'a [u8] },
+    Timestamp {
+        value: u32,
+        echo: u32,
+    },
+    Unknown {
+        kind: u8,
+        data: &'a [u8],
+    },
     /// A length byte that is missing, below 2, past the header, or wrong for
     /// the kind. Iteration stops after it.
-    Malformed { kind: u8 },
+    Malformed {
+        kind: u8,
+    },
 }
 
 /// Iterator over [`TcpOption`]s; stops after end-of-list or a malformed option.

@@ -1,1 +1,24 @@
-//! placeholder
+//! Rolls captured records up into the `hirundo.summary/1` object and renders
+//! it for people.
+//!
+//! A caller decodes each record (see `hirundo-packet`), turns the result
+//! into an [`Outcome`] and feeds it to a [`SummaryBuilder`]; [`SummaryBuilder::finish`]
+//! returns the [`Summary`], which serialises to exactly the JSON schema in
+//! DESIGN.md and renders as a TSUBAME-style table with [`render_text`].
+//! A traffic generator feeds the same builder with what it knows it wrote,
+//! which is how simulated captures carry their ground truth.
+
+mod builder;
+mod services;
+mod summary;
+mod text;
+mod timestamp;
+
+pub use builder::{Outcome, Rejection, SummaryBuilder};
+pub use services::service_name;
+pub use summary::{
+    AsnCount, CountryCount, ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts,
+    Summary, Tally, SCHEMA,
+};
+pub use text::{group, render_text};
+pub use timestamp::{ParseTimestampError, Timestamp};

@@ -1,0 +1,244 @@
+use hashbrown::HashSet;
+use hirundo_packet::{protocol, AddrKey, DecodeError, Packet};
+
+use crate::{
+    ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts, Summary, Timestamp, SCHEMA,
+};
+
+/// What one capture record turned out to be, in the terms the summary
+/// counts. Built from a decode result by [`Outcome::of`], or directly by a
+/// traffic generator that knows what it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Decoded {
+        source: AddrKey,
+        /// Transport protocol number after IPv6 extension headers.
+        protocol: u8,
+        /// For TCP and UDP, the destination port when it was captured and
+        /// the packet is not a later fragment.
+        dst_port: Option<u16>,
+    },
+    Rejected(Rejection),
+}
+
+/// Why a record was not decoded; one variant per `errors` counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Truncated,
+    UnsupportedLink,
+    NotIp,
+    Malformed,
+}
+
+impl From<&DecodeError> for Rejection {
+    fn from(e: &DecodeError) -> Self {
+        match e {
+            DecodeError::Truncated { .. } => Rejection::Truncated,
+            DecodeError::UnsupportedLink(_) => Rejection::UnsupportedLink,
+            DecodeError::NotIp { .. } => Rejection::NotIp,
+            DecodeError::Malformed { .. } => Rejection::Malformed,
+        }
+    }
+}
+
+impl Outcome {
+    #[inline]
+    pub fn of(decoded: &Result<Packet<'_>, DecodeError>) -> Outcome {
+        match decoded {
+            Ok(p) => Outcome::Decoded {
+                source: p.ip.source_key(),
+                protocol: p.protocol,
+                dst_port: p.ports().map(|(_, dst)| dst),
+            },
+            Err(e) => Outcome::Rejected(e.into()),
+        }
+    }
+}
+
+/// Slots in the per-port packet table: one per (tcp|udp, port).
+const PORT_SLOTS: usize = 2 * 65_536;
+
+/// Accumulates records into a [`Summary`].
+///
+/// Exact, not sketched: analysts compare these counts with other tools, so
+/// distinct sources are kept in hash sets. Per-port packets live in a flat
+/// table indexed by (proto, port); per-port sources in one set of
+/// (slot, source) keys, which also survives a scanner that sweeps all ports.
+pub struct SummaryBuilder {
+    files: Vec<FileSummary>,
+    packets: u64,
+    bytes: u64,
+    errors: ErrorCounts,
+    first_ts: i64,
+    last_ts: i64,
+    protocols: ProtocolCounts,
+    port_packets: Box<[u64]>,
+    sources_v4: HashSet<u32>,
+    sources_v6: HashSet<u128>,
+    /// `slot << 32 | source`.
+    port_sources_v4: HashSet<u64>,
+    port_sources_v6: HashSet<(u32, u128)>,
+}
+
+impl Default for SummaryBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SummaryBuilder {
+    pub fn new() -> Self {
+        SummaryBuilder {
+            files: Vec::new(),
+            packets: 0,
+            bytes: 0,
+            errors: ErrorCounts::default(),
+            first_ts: i64::MAX,
+            last_ts: i64::MIN,
+            protocols: ProtocolCounts::default(),
+            port_packets: vec![0; PORT_SLOTS].into_boxed_slice(),
+            sources_v4: HashSet::new(),
+            sources_v6: HashSet::new(),
+            port_sources_v4: HashSet::new(),
+            port_sources_v6: HashSet::new(),
+        }
+    }
+
+    /// Lists a file in `files`; call once per file after its records.
+    pub fn add_file(&mut self, path: impl Into<String>, format: impl Into<String>, packets: u64) {
+        self.files.push(FileSummary {
+            path: path.into(),
+            format: format.into(),
+            packets,
+        });
+    }
+
+    /// Counts one capture record.
+    #[inline]
+    pub fn record(&mut self, ts_ns: i64, wire_len: u32, outcome: Outcome) {
+        self.packets += 1;
+        self.bytes += u64::from(wire_len);
+        // Min and max rather than first and last: merged or reordered
+        // captures are not in time order.
+        self.first_ts = self.first_ts.min(ts_ns);
+        self.last_ts = self.last_ts.max(ts_ns);
+        match outcome {
+            Outcome::Rejected(r) => match r {
+                Rejection::Truncated => self.errors.truncated += 1,
+                Rejection::UnsupportedLink => self.errors.unsupported_link += 1,
+                Rejection::NotIp => self.errors.not_ip += 1,
+                Rejection::Malformed => self.errors.malformed += 1,
+            },
+            Outcome::Decoded {
+                source,
+                protocol,
+                dst_port,
+            } => self.decoded(source, protocol, dst_port),
+        }
+    }
+
+    #[inline]
+    fn decoded(&mut self, source: AddrKey, proto: u8, dst_port: Option<u16>) {
+        let slot = match proto {
+            protocol::TCP => {
+                self.protocols.tcp += 1;
+                dst_port.map(usize::from)
+            }
+            protocol::UDP => {
+                self.protocols.udp += 1;
+                dst_port.map(|p| 65_536 + usize::from(p))
+            }
+            protocol::ICMP => {
+                self.protocols.icmp += 1;
+                None
+            }
+            protocol::ICMPV6 => {
+                self.protocols.icmpv6 += 1;
+                None
+            }
+            _ => {
+                self.protocols.other += 1;
+                None
+            }
+        };
+        match source {
+            AddrKey::V4(src) => {
+                self.sources_v4.insert(src);
+                if let Some(slot) = slot {
+                    self.port_packets[slot] += 1;
+                    self.port_sources_v4
+                        .insert((slot as u64) << 32 | u64::from(src));
+                }
+            }
+            AddrKey::V6(src) => {
+                self.sources_v6.insert(src);
+                if let Some(slot) = slot {
+                    self.port_packets[slot] += 1;
+                    self.port_sources_v6.insert((slot as u32, src));
+                }
+            }
+        }
+    }
+
+    /// Records counted so far.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
+    pub fn finish(self) -> Summary {
+        let mut port_sources = vec![0u64; PORT_SLOTS];
+        for key in &self.port_sources_v4 {
+            port_sources[(key >> 32) as usize] += 1;
+        }
+        for (slot, _) in &self.port_sources_v6 {
+            port_sources[*slot as usize] += 1;
+        }
+        let mut ports: Vec<PortCount> = self
+            .port_packets
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(slot, &packets)| PortCount {
+                proto: if slot < 65_536 {
+                    PortProto::Tcp
+                } else {
+                    PortProto::Udp
+                },
+                port: (slot % 65_536) as u16,
+                packets,
+                sources: port_sources[slot],
+            })
+            .collect();
+        ports.sort_by(|a, b| {
+            b.packets
+                .cmp(&a.packets)
+                .then(a.proto.cmp(&b.proto))
+                .then(a.port.cmp(&b.port))
+        });
+        let decoded = self.packets - self.errors.total();
+        let (first_ts, last_ts) = if self.packets == 0 {
+            (None, None)
+        } else {
+            (
+                Some(Timestamp(self.first_ts)),
+                Some(Timestamp(self.last_ts)),
+            )
+        };
+        Summary {
+            schema: SCHEMA.to_string(),
+            files: self.files,
+            packets: self.packets,
+            bytes: self.bytes,
+            decoded,
+            errors: self.errors,
+            first_ts,
+            last_ts,
+            protocols: self.protocols,
+            sources: (self.sources_v4.len() + self.sources_v6.len()) as u64,
+            ports,
+            fingerprints: None,
+            countries: None,
+            asns: None,
+        }
+    }
+}
