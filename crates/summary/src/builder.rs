@@ -242,3 +242,147 @@ impl SummaryBuilder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(src: u32, port: u16) -> Outcome {
+        Outcome::Decoded {
+            source: AddrKey::V4(src),
+            protocol: protocol::TCP,
+            dst_port: Some(port),
+        }
+    }
+
+    #[test]
+    fn counts_ports_and_distinct_sources_per_port() {
+        let mut b = SummaryBuilder::new();
+        // Two sources on 23/tcp (one of them twice), one on 23/udp, one v6 on 23/tcp.
+        b.record(3, 60, tcp(1, 23));
+        b.record(1, 60, tcp(1, 23));
+        b.record(2, 60, tcp(2, 23));
+        b.record(
+            5,
+            70,
+            Outcome::Decoded {
+                source: AddrKey::V4(1),
+                protocol: protocol::UDP,
+                dst_port: Some(23),
+            },
+        );
+        b.record(
+            4,
+            90,
+            Outcome::Decoded {
+                source: AddrKey::V6(7),
+                protocol: protocol::TCP,
+                dst_port: Some(23),
+            },
+        );
+        // A later fragment: protocol counted, no port.
+        b.record(
+            6,
+            60,
+            Outcome::Decoded {
+                source: AddrKey::V4(9),
+                protocol: protocol::TCP,
+                dst_port: None,
+            },
+        );
+        b.record(7, 42, Outcome::Rejected(Rejection::NotIp));
+        b.record(8, 10, Outcome::Rejected(Rejection::Truncated));
+        b.add_file("a.pcap", "pcap", 8);
+        let s = b.finish();
+
+        assert_eq!((s.packets, s.decoded, s.bytes), (8, 6, 452));
+        assert_eq!(
+            s.errors,
+            ErrorCounts {
+                truncated: 1,
+                unsupported_link: 0,
+                not_ip: 1,
+                malformed: 0
+            }
+        );
+        assert_eq!((s.protocols.tcp, s.protocols.udp), (5, 1));
+        assert_eq!(s.sources, 4, "v4 sources 1, 2, 9 and one v6");
+        assert_eq!(
+            s.ports,
+            vec![
+                PortCount {
+                    proto: PortProto::Tcp,
+                    port: 23,
+                    packets: 4,
+                    sources: 3
+                },
+                PortCount {
+                    proto: PortProto::Udp,
+                    port: 23,
+                    packets: 1,
+                    sources: 1
+                },
+            ]
+        );
+        assert_eq!(s.first_ts, Some(Timestamp(1)));
+        assert_eq!(s.last_ts, Some(Timestamp(8)));
+        assert_eq!(s.files[0].packets, 8);
+    }
+
+    #[test]
+    fn orders_ports_by_packets_then_proto_then_port() {
+        let mut b = SummaryBuilder::new();
+        for (port, n) in [(443u16, 2), (22, 2), (80, 5)] {
+            for i in 0..n {
+                b.record(0, 60, tcp(i, port));
+            }
+        }
+        b.record(
+            0,
+            60,
+            Outcome::Decoded {
+                source: AddrKey::V4(1),
+                protocol: protocol::UDP,
+                dst_port: Some(1),
+            },
+        );
+        b.record(
+            0,
+            60,
+            Outcome::Decoded {
+                source: AddrKey::V4(1),
+                protocol: protocol::UDP,
+                dst_port: Some(1),
+            },
+        );
+        let order: Vec<_> = b.finish().ports.iter().map(|p| (p.proto, p.port)).collect();
+        assert_eq!(
+            order,
+            vec![
+                (PortProto::Tcp, 80),
+                (PortProto::Tcp, 22),
+                (PortProto::Tcp, 443),
+                (PortProto::Udp, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_port_sweep_from_one_source_counts_once_per_port() {
+        let mut b = SummaryBuilder::new();
+        for port in 0..=u16::MAX {
+            b.record(0, 60, tcp(0xC633_6401, port));
+        }
+        let s = b.finish();
+        assert_eq!(s.sources, 1);
+        assert_eq!(s.ports.len(), 65_536);
+        assert!(s.ports.iter().all(|p| p.packets == 1 && p.sources == 1));
+    }
+
+    #[test]
+    fn empty_input_has_no_time_span() {
+        let s = SummaryBuilder::new().finish();
+        assert_eq!((s.packets, s.first_ts, s.last_ts), (0, None, None));
+        assert!(s.ports.is_empty());
+    }
+}

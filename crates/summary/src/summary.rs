@@ -133,3 +133,69 @@ pub struct AsnCount {
     pub packets: u64,
     pub sources: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Outcome, SummaryBuilder};
+    use hirundo_packet::AddrKey;
+
+    /// Partners' scripts read these keys; renaming one breaks them.
+    #[test]
+    fn json_has_exactly_the_schema_keys() {
+        let mut b = SummaryBuilder::new();
+        b.record(
+            1_767_225_600_123_456_789,
+            60,
+            Outcome::Decoded {
+                source: AddrKey::V4(1),
+                protocol: 6,
+                dst_port: Some(23),
+            },
+        );
+        b.add_file("x.pcap", "pcap", 1);
+        let json = serde_json::to_value(b.finish()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "schema",
+                "files",
+                "packets",
+                "bytes",
+                "decoded",
+                "errors",
+                "first_ts",
+                "last_ts",
+                "protocols",
+                "sources",
+                "ports"
+            ]
+        );
+        assert_eq!(json["schema"], "hirundo.summary/1");
+        assert_eq!(json["first_ts"], "2026-01-01T00:00:00.123456789Z");
+        assert_eq!(
+            json["errors"],
+            serde_json::json!({"truncated": 0, "unsupported_link": 0, "not_ip": 0, "malformed": 0})
+        );
+        assert_eq!(
+            json["protocols"],
+            serde_json::json!({"tcp": 1, "udp": 0, "icmp": 0, "icmpv6": 0, "other": 0})
+        );
+        assert_eq!(
+            json["ports"],
+            serde_json::json!([{"proto": "tcp", "port": 23, "packets": 1, "sources": 1}])
+        );
+        assert_eq!(
+            json["files"],
+            serde_json::json!([{"path": "x.pcap", "format": "pcap", "packets": 1}])
+        );
+        let back: Summary = serde_json::from_value(json).unwrap();
+        assert_eq!(back.packets, 1);
+    }
+}
