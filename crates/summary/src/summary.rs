@@ -154,28 +154,35 @@ mod tests {
             },
         );
         b.add_file("x.pcap", "pcap", 1);
-        let json = serde_json::to_value(b.finish()).unwrap();
-        let keys: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
+        let summary = b.finish();
+        // Field order as DESIGN.md lists it, for people reading the JSON.
+        let text = serde_json::to_string(&summary).unwrap();
+        let keys = [
+            "schema",
+            "files",
+            "packets",
+            "bytes",
+            "decoded",
+            "errors",
+            "first_ts",
+            "last_ts",
+            "protocols",
+            "sources",
+            "ports",
+        ];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} missing"))
+            })
             .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let json = serde_json::to_value(&summary).unwrap();
         assert_eq!(
-            keys,
-            [
-                "schema",
-                "files",
-                "packets",
-                "bytes",
-                "decoded",
-                "errors",
-                "first_ts",
-                "last_ts",
-                "protocols",
-                "sources",
-                "ports"
-            ]
+            json.as_object().unwrap().len(),
+            keys.len(),
+            "no other keys until enrichment"
         );
         assert_eq!(json["schema"], "hirundo.summary/1");
         assert_eq!(json["first_ts"], "2026-01-01T00:00:00.123456789Z");
