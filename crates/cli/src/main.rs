@@ -1,0 +1,56 @@
+//! `hirundo`: argument parsing and wiring only. Every behaviour lives in a
+//! library crate (`hirundo-analyze`, `hirundo-simulate`, ...).
+
+mod analyze;
+mod demo;
+mod progress;
+mod simulate;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Open internet-threat monitoring for national CSIRTs: darknet sensors,
+/// analysis, reports and cross-border coordination.
+#[derive(Parser)]
+#[command(name = "hirundo", version, propagate_version = true)]
+#[command(after_help = "Exit status: 0 when all went well, 1 when some input could not be read \
+whole (what could be read is still counted), 2 when nothing could be read or the arguments are wrong.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode captures and summarise them: ports, protocols, sources, time span.
+    Analyze(analyze::Args),
+    /// Write a realistic, deterministic darknet capture (and its ground truth).
+    Simulate(simulate::Args),
+    /// Simulate a day of darknet traffic into a temporary folder and analyse it.
+    Demo(demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A reader that went away (`hirundo analyze x | head`) is not an error.
+            if err
+                .chain()
+                .any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "hirundo: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
