@@ -24,6 +24,8 @@ mod link;
 mod link_type;
 mod packet;
 mod tcp;
+#[cfg(test)]
+mod test_frames;
 mod udp;
 
 pub use error::{DecodeError, Layer, LenError};
