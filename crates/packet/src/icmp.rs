@@ -50,3 +50,48 @@ impl<'a> IcmpSlice<'a> {
         self.icmp_type() < 128
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_code_checksum_body() {
+        // Port unreachable, quoting the start of an IPv4 header.
+        let bytes = [3, 3, 0xFC, 0xFC, 0, 0, 0, 0, 0x45, 0x00];
+        let i = IcmpSlice::from_slice(&bytes).unwrap();
+        assert_eq!(i.icmp_type(), 3);
+        assert_eq!(i.code(), 3);
+        assert_eq!(i.checksum(), 0xFCFC);
+        assert_eq!(i.body(), &bytes[4..]);
+        assert_eq!(i.slice(), &bytes);
+    }
+
+    #[test]
+    fn v4_errors_are_the_backscatter_types() {
+        let errors: Vec<u8> = (0..=255u8)
+            .filter(|&t| IcmpSlice::from_slice(&[t, 0, 0, 0]).unwrap().is_v4_error())
+            .collect();
+        assert_eq!(errors, [3, 4, 5, 11, 12]);
+    }
+
+    #[test]
+    fn v6_errors_are_types_below_128() {
+        let is_error = |t| IcmpSlice::from_slice(&[t, 0, 0, 0]).unwrap().is_v6_error();
+        assert!(is_error(1) && is_error(3) && is_error(127));
+        assert!(!is_error(128) && !is_error(129) && !is_error(135));
+    }
+
+    #[test]
+    fn header_cut_short_is_a_len_error() {
+        assert_eq!(
+            IcmpSlice::from_slice(&[8, 0, 0]),
+            Err(LenError {
+                layer: Layer::Icmp,
+                required: 4,
+                available: 3
+            })
+        );
+        assert_eq!(IcmpSlice::from_slice(&[8, 0, 0, 0]).unwrap().body(), b"");
+    }
+}

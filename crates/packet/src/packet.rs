@@ -199,3 +199,216 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Packet<'_>, DecodeError> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_frames::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn raw(frame: &[u8]) -> Packet<'_> {
+        decode(LinkType::RAW, frame).expect("decodes")
+    }
+
+    #[test]
+    fn addresses_and_ttl_of_either_version() {
+        let v4 = ipv4(protocol::UDP, &udp(1, 2, b""));
+        let p = raw(&v4);
+        assert_eq!(p.ip.source(), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(
+            p.ip.destination(),
+            IpAddr::V4(Ipv4Addr::new(198, 51, 100, 2))
+        );
+        assert_eq!(p.ip.source_key(), AddrKey::V4(0xC000_0201));
+        assert_eq!(p.ip.ttl(), 64);
+
+        let v6 = ipv6(protocol::UDP, &udp(1, 2, b""));
+        let p = raw(&v6);
+        let src: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        assert_eq!(p.ip.source(), IpAddr::V6(src));
+        assert_eq!(
+            p.ip.destination_key(),
+            AddrKey::V6(u128::from_be_bytes(DST6))
+        );
+        assert_eq!(p.ip.ttl(), 64);
+        assert_eq!(
+            IpAddr::from(AddrKey::from(IpAddr::V6(src))),
+            IpAddr::V6(src)
+        );
+    }
+
+    #[test]
+    fn ports_need_all_four_bytes_captured() {
+        let packet = ipv4(protocol::TCP, &tcp(40000, 8728, 0x002, &[]));
+        assert_eq!(raw(&packet[..20 + 4]).ports(), Some((40000, 8728)));
+        let p = raw(&packet[..20 + 3]);
+        assert_eq!((p.protocol, p.ports()), (protocol::TCP, None));
+        // Four bytes give the ports but not the header.
+        assert_eq!(
+            raw(&packet[..24]).transport(),
+            Err(LenError {
+                layer: crate::Layer::Tcp,
+                required: 20,
+                available: 4
+            })
+        );
+    }
+
+    #[test]
+    fn ports_need_all_four_bytes_inside_the_ip_length() {
+        // Everything captured, but the IP length ends after 3 transport bytes:
+        // the rest is link padding, not a port.
+        let mut v4 = ipv4(protocol::UDP, &udp(53, 53, b""));
+        v4[2..4].copy_from_slice(&23u16.to_be_bytes());
+        let p = raw(&v4);
+        assert_eq!((p.payload.len(), p.ports()), (3, None));
+
+        let mut v6 = ipv6(protocol::UDP, &udp(53, 53, b""));
+        v6[4..6].copy_from_slice(&3u16.to_be_bytes());
+        let p = raw(&v6);
+        assert_eq!((p.payload.len(), p.ports()), (3, None));
+        v6[4..6].copy_from_slice(&4u16.to_be_bytes());
+        assert_eq!(raw(&v6).ports(), Some((53, 53)));
+    }
+
+    #[test]
+    fn ports_only_for_tcp_and_udp() {
+        for proto in [protocol::ICMP, 47, 132, 136] {
+            let packet = ipv4(proto, &udp(1, 2, b""));
+            assert_eq!(raw(&packet).ports(), None, "protocol {proto}");
+        }
+    }
+
+    #[test]
+    fn ipv4_later_fragment_keeps_its_protocol_but_has_no_ports() {
+        // Offset 185 × 8 = 1480: the second fragment of a 1500-MTU datagram.
+        let packet = ipv4_with(protocol::UDP, &[], 185, &udp(53, 53, &[0; 12]));
+        let p = raw(&packet);
+        assert_eq!(p.protocol, protocol::UDP);
+        assert_eq!(
+            p.fragment,
+            Some(Fragment {
+                offset: 185,
+                more: false
+            })
+        );
+        assert!(p.is_later_fragment());
+        assert_eq!(p.ports(), None);
+        assert_eq!(
+            p.transport(),
+            Ok(Transport::LaterFragment {
+                protocol: protocol::UDP
+            })
+        );
+    }
+
+    #[test]
+    fn ipv4_first_fragment_has_ports() {
+        let packet = ipv4_with(protocol::UDP, &[], 0x2000, &udp(40000, 53, &[0; 12]));
+        let p = raw(&packet);
+        assert_eq!(
+            p.fragment,
+            Some(Fragment {
+                offset: 0,
+                more: true
+            })
+        );
+        assert!(!p.is_later_fragment());
+        assert_eq!(p.ports(), Some((40000, 53)));
+        assert!(matches!(p.transport(), Ok(Transport::Udp(_))));
+    }
+
+    #[test]
+    fn dont_fragment_alone_is_not_a_fragment() {
+        let packet = ipv4_with(protocol::TCP, &[], 0x4000, &tcp(1, 2, 0x002, &[]));
+        assert_eq!(raw(&packet).fragment, None);
+    }
+
+    #[test]
+    fn transport_of_each_protocol() {
+        let packet = ipv4(protocol::TCP, &tcp(40000, 23, 0x002, &[]));
+        let Ok(Transport::Tcp(t)) = raw(&packet).transport() else {
+            panic!("not TCP");
+        };
+        assert_eq!((t.source_port(), t.destination_port()), (40000, 23));
+
+        let packet = ipv6(protocol::UDP, &udp(5353, 5353, b"mdns"));
+        let Ok(Transport::Udp(u)) = raw(&packet).transport() else {
+            panic!("not UDP");
+        };
+        assert_eq!((u.destination_port(), u.payload()), (5353, &b"mdns"[..]));
+
+        let echo = [8, 0, 0xF7, 0xFF, 0, 1, 0, 1];
+        let packet = ipv4(protocol::ICMP, &echo);
+        let Ok(Transport::Icmp(i)) = raw(&packet).transport() else {
+            panic!("not ICMP");
+        };
+        assert_eq!((i.icmp_type(), i.code()), (8, 0));
+
+        let echo6 = [128, 0, 0x12, 0x34, 0, 1, 0, 1];
+        let packet = ipv6(protocol::ICMPV6, &echo6);
+        let Ok(Transport::Icmpv6(i)) = raw(&packet).transport() else {
+            panic!("not ICMPv6");
+        };
+        assert_eq!((i.icmp_type(), i.code(), i.checksum()), (128, 0, 0x1234));
+
+        let packet = ipv4(47, &[0; 4]);
+        assert_eq!(
+            raw(&packet).transport(),
+            Ok(Transport::Other { protocol: 47 })
+        );
+    }
+
+    #[test]
+    fn icmp_numbers_in_the_wrong_ip_version_are_other() {
+        let packet = ipv6(protocol::ICMP, &[8, 0, 0, 0]);
+        assert_eq!(
+            raw(&packet).transport(),
+            Ok(Transport::Other {
+                protocol: protocol::ICMP
+            })
+        );
+        let packet = ipv4(protocol::ICMPV6, &[128, 0, 0, 0]);
+        assert_eq!(
+            raw(&packet).transport(),
+            Ok(Transport::Other {
+                protocol: protocol::ICMPV6
+            })
+        );
+    }
+
+    #[test]
+    fn short_transport_headers_are_len_errors() {
+        let packet = ipv4(protocol::UDP, &[0; 7]);
+        assert_eq!(
+            raw(&packet).transport(),
+            Err(LenError {
+                layer: crate::Layer::Udp,
+                required: 8,
+                available: 7
+            })
+        );
+        let packet = ipv4(protocol::ICMP, &[3, 1, 0]);
+        assert_eq!(
+            raw(&packet).transport(),
+            Err(LenError {
+                layer: crate::Layer::Icmp,
+                required: 4,
+                available: 3
+            })
+        );
+    }
+
+    #[test]
+    fn raw_ip_with_no_bytes_is_malformed() {
+        // No version nibble to decide by. (Under Ethernet the EtherType says
+        // IPv4, so the same empty IP is Truncated there.)
+        assert!(matches!(
+            decode(LinkType::RAW, &[]),
+            Err(DecodeError::Malformed {
+                layer: crate::Layer::Link,
+                ..
+            })
+        ));
+    }
+}

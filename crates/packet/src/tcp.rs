@@ -195,3 +195,234 @@ fn len_error(required: usize, available: usize) -> LenError {
         available,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header with every field distinct, NS set, and `options`.
+    fn header(options: &[u8]) -> Vec<u8> {
+        let words = (20 + options.len()) / 4;
+        let mut h = vec![0x9C, 0x40, 0x00, 0x17]; // 40000 → 23
+        h.extend(0x0102_0304u32.to_be_bytes());
+        h.extend(0x0A0B_0C0Du32.to_be_bytes());
+        h.push(((words as u8) << 4) | 0x01);
+        h.push(0xFF);
+        h.extend([0xFA, 0xF0, 0x12, 0x34, 0x00, 0x07]);
+        h.extend_from_slice(options);
+        h
+    }
+
+    fn options(bytes: &[u8]) -> Vec<TcpOption<'_>> {
+        TcpOptions { rest: bytes }.collect()
+    }
+
+    #[test]
+    fn fixed_fields() {
+        let mut bytes = header(&[]);
+        bytes.extend(b"data");
+        let t = TcpSlice::from_slice(&bytes).unwrap();
+        assert_eq!(t.source_port(), 40000);
+        assert_eq!(t.destination_port(), 23);
+        assert_eq!(t.sequence_number(), 0x0102_0304);
+        assert_eq!(t.acknowledgment_number(), 0x0A0B_0C0D);
+        assert_eq!(t.header_len(), 20);
+        assert_eq!(t.window_size(), 0xFAF0);
+        assert_eq!(t.checksum(), 0x1234);
+        assert_eq!(t.urgent_pointer(), 7);
+        assert_eq!(t.slice(), &bytes[..20]);
+        assert_eq!(t.payload(), b"data");
+        assert_eq!(t.options().next(), None);
+        assert_eq!(t.mss(), None);
+    }
+
+    #[test]
+    fn every_flag_including_ns() {
+        let bytes = header(&[]);
+        let flags = TcpSlice::from_slice(&bytes).unwrap().flags();
+        assert_eq!(flags, TcpFlags(0x1FF));
+        for bit in [
+            TcpFlags::FIN,
+            TcpFlags::SYN,
+            TcpFlags::RST,
+            TcpFlags::PSH,
+            TcpFlags::ACK,
+            TcpFlags::URG,
+            TcpFlags::ECE,
+            TcpFlags::CWR,
+            TcpFlags::NS,
+        ] {
+            assert!(flags.contains(bit), "{bit:#x}");
+        }
+        // NS is the low bit of byte 12 only; the data offset does not leak in.
+        let mut bytes = header(&[]);
+        bytes[12] = 0x50;
+        bytes[13] = 0x12;
+        let flags = TcpSlice::from_slice(&bytes).unwrap().flags();
+        assert_eq!(flags, TcpFlags(TcpFlags::SYN | TcpFlags::ACK));
+        assert!(!flags.contains(TcpFlags::NS));
+    }
+
+    #[test]
+    fn syn_only_ignores_ecn_bits_but_not_ack_rst_fin() {
+        assert!(TcpFlags(TcpFlags::SYN).is_syn_only());
+        assert!(
+            TcpFlags(TcpFlags::SYN | TcpFlags::ECE | TcpFlags::CWR | TcpFlags::NS).is_syn_only()
+        );
+        for other in [TcpFlags::ACK, TcpFlags::RST, TcpFlags::FIN] {
+            assert!(!TcpFlags(TcpFlags::SYN | other).is_syn_only());
+        }
+        assert!(!TcpFlags(TcpFlags::ACK).is_syn_only());
+    }
+
+    #[test]
+    fn header_length_from_data_offset() {
+        let bytes = header(&[1, 1, 1, 0]);
+        let t = TcpSlice::from_slice(&bytes).unwrap();
+        assert_eq!(t.header_len(), 24);
+        assert_eq!(t.options_slice(), &[1, 1, 1, 0]);
+        assert_eq!(t.payload(), b"");
+        // An offset below five words still reads the fixed header.
+        let mut bytes = header(&[]);
+        bytes[12] = 0x21;
+        bytes.extend(b"xy");
+        let t = TcpSlice::from_slice(&bytes).unwrap();
+        assert_eq!((t.header_len(), t.payload()), (20, &b"xy"[..]));
+    }
+
+    #[test]
+    fn header_cut_short_is_a_len_error() {
+        let bytes = header(&[]);
+        assert_eq!(
+            TcpSlice::from_slice(&bytes[..19]),
+            Err(LenError {
+                layer: Layer::Tcp,
+                required: 20,
+                available: 19
+            })
+        );
+        let bytes = header(&[1; 40]);
+        assert_eq!(bytes[12] >> 4, 15);
+        assert_eq!(
+            TcpSlice::from_slice(&bytes[..40]),
+            Err(LenError {
+                layer: Layer::Tcp,
+                required: 60,
+                available: 40
+            })
+        );
+        assert_eq!(
+            TcpSlice::from_slice(&bytes).unwrap().header_len(),
+            TcpSlice::MAX_LEN
+        );
+    }
+
+    #[test]
+    fn linux_syn_options() {
+        // MSS 1460, SACK permitted, timestamps, NOP, window scale 7.
+        let opts = [
+            2, 4, 0x05, 0xB4, 4, 2, 8, 10, 0, 0, 0x12, 0x34, 0, 0, 0, 0, 1, 3, 3, 7,
+        ];
+        let bytes = header(&opts);
+        let t = TcpSlice::from_slice(&bytes).unwrap();
+        assert_eq!(
+            t.options().collect::<Vec<_>>(),
+            [
+                TcpOption::Mss(1460),
+                TcpOption::SackPermitted,
+                TcpOption::Timestamp {
+                    value: 0x1234,
+                    echo: 0
+                },
+                TcpOption::Nop,
+                TcpOption::WindowScale(7),
+            ]
+        );
+        assert_eq!(t.mss(), Some(1460));
+    }
+
+    #[test]
+    fn sack_blocks_and_end_of_list() {
+        let mut opts = vec![1, 1, 5, 18];
+        opts.extend(1u32.to_be_bytes());
+        opts.extend(2u32.to_be_bytes());
+        opts.extend(3u32.to_be_bytes());
+        opts.extend(4u32.to_be_bytes());
+        // End of list, then bytes that must not be read as options.
+        opts.extend([0, 2, 4, 5]);
+        assert_eq!(
+            options(&opts),
+            [
+                TcpOption::Nop,
+                TcpOption::Nop,
+                TcpOption::Sack(&opts[4..20]),
+                TcpOption::EndOfList,
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_keep_their_data() {
+        // MPTCP (30) with 2 bytes, then MSS: mss() looks past the unknown.
+        let opts = [30, 4, 0xAB, 0xCD, 2, 4, 0x02, 0x18];
+        assert_eq!(
+            options(&opts),
+            [
+                TcpOption::Unknown {
+                    kind: 30,
+                    data: &[0xAB, 0xCD]
+                },
+                TcpOption::Mss(536)
+            ]
+        );
+        let bytes = header(&opts);
+        assert_eq!(TcpSlice::from_slice(&bytes).unwrap().mss(), Some(536));
+        // A bare two-byte unknown option carries no data.
+        assert_eq!(
+            options(&[254, 2]),
+            [TcpOption::Unknown {
+                kind: 254,
+                data: &[]
+            }]
+        );
+    }
+
+    #[test]
+    fn malformed_lengths_stop_the_walk() {
+        let malformed = |kind| TcpOption::Malformed { kind };
+        // Length 0 and 1 cannot even cover kind and length.
+        assert_eq!(options(&[2, 0, 2, 4, 5, 180]), [malformed(2)]);
+        assert_eq!(
+            options(&[1, 30, 1, 2, 4, 5, 180]),
+            [TcpOption::Nop, malformed(30)]
+        );
+        // Overlong: claims 10 bytes where 4 are left.
+        assert_eq!(options(&[8, 10, 0, 0]), [malformed(8)]);
+        // The length byte itself is missing.
+        assert_eq!(
+            options(&[1, 1, 1, 2]),
+            [TcpOption::Nop; 3]
+                .iter()
+                .copied()
+                .chain([malformed(2)])
+                .collect::<Vec<_>>()
+        );
+        // Known kinds with the wrong length.
+        assert_eq!(options(&[2, 3, 5, 1, 2, 4, 5, 180]), [malformed(2)]);
+        assert_eq!(options(&[3, 4, 7, 0]), [malformed(3)]);
+        assert_eq!(options(&[4, 3, 0, 1]), [malformed(4)]);
+        assert_eq!(options(&[5, 6, 0, 0, 0, 0]), [malformed(5)]);
+        assert_eq!(options(&[8, 6, 0, 0, 0, 0]), [malformed(8)]);
+    }
+
+    #[test]
+    fn mss_is_none_when_malformed_or_after_a_malformed_option() {
+        let bytes = header(&[2, 3, 5, 0]);
+        assert_eq!(TcpSlice::from_slice(&bytes).unwrap().mss(), None);
+        let bytes = header(&[30, 0, 0, 0, 2, 4, 5, 180]);
+        assert_eq!(TcpSlice::from_slice(&bytes).unwrap().mss(), None);
+        // Past end-of-list.
+        let bytes = header(&[0, 0, 0, 0, 2, 4, 5, 180]);
+        assert_eq!(TcpSlice::from_slice(&bytes).unwrap().mss(), None);
+    }
+}

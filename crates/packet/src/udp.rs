@@ -44,3 +44,35 @@ impl<'a> UdpSlice<'a> {
         u16::from_be_bytes([self.header[6], self.header[7]])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_and_payload() {
+        let bytes = [
+            0x13, 0x8D, 0x00, 0x35, 0x00, 0x0C, 0xAB, 0xCD, b'd', b'n', b's', b'!',
+        ];
+        let u = UdpSlice::from_slice(&bytes).unwrap();
+        assert_eq!(u.source_port(), 5005);
+        assert_eq!(u.destination_port(), 53);
+        assert_eq!(u.length(), 12);
+        assert_eq!(u.checksum(), 0xABCD);
+        assert_eq!(u.slice(), &bytes[..8]);
+        assert_eq!(u.payload(), b"dns!");
+    }
+
+    #[test]
+    fn header_cut_short_is_a_len_error() {
+        assert_eq!(
+            UdpSlice::from_slice(&[0; 7]),
+            Err(LenError {
+                layer: Layer::Udp,
+                required: 8,
+                available: 7
+            })
+        );
+        assert_eq!(UdpSlice::from_slice(&[0; 8]).unwrap().payload(), b"");
+    }
+}
