@@ -251,7 +251,7 @@ impl PcapngReader {
                 (OPT_TSOFFSET, 8) => offset_s = order.u64(w, value) as i64,
                 _ => {}
             }
-            p = value + (usize::from(length) + 3) / 4 * 4;
+            p = value + usize::from(length).div_ceil(4) * 4;
         }
         self.interfaces.push(Interface {
             link,
