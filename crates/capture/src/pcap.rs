@@ -134,3 +134,49 @@ impl PcapReader {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(magic: [u8; 4], snaplen: u32, link: u32) -> Vec<u8> {
+        let mut h = magic.to_vec();
+        h.extend([2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        h.extend(snaplen.to_le_bytes());
+        h.extend(link.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn magic_picks_byte_order_and_resolution() {
+        assert_eq!(
+            PcapReader::byte_order([0xd4, 0xc3, 0xb2, 0xa1]),
+            Some((ByteOrder::Little, 1000))
+        );
+        assert_eq!(
+            PcapReader::byte_order([0x4d, 0x3c, 0xb2, 0xa1]),
+            Some((ByteOrder::Little, 1))
+        );
+        assert_eq!(
+            PcapReader::byte_order([0xa1, 0xb2, 0xc3, 0xd4]),
+            Some((ByteOrder::Big, 1000))
+        );
+        assert_eq!(
+            PcapReader::byte_order([0xa1, 0xb2, 0x3c, 0x4d]),
+            Some((ByteOrder::Big, 1))
+        );
+        assert_eq!(PcapReader::byte_order(*b"\n\r\r\n"), None);
+    }
+
+    #[test]
+    fn header_snaplen_zero_is_the_maximum_and_link_keeps_16_bits() {
+        let bytes = header([0xd4, 0xc3, 0xb2, 0xa1], 0, 0x1234_0071);
+        let mut input = ChunkedInput::new(Box::new(std::io::Cursor::new(bytes)));
+        let reader = PcapReader::start(&mut input).unwrap();
+        assert_eq!(
+            (reader.snaplen, reader.link, reader.frac_ns),
+            (MAX_SNAPLEN, LinkType(0x71), 1000)
+        );
+        assert_eq!(input.offset(), 24);
+    }
+}

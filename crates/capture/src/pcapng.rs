@@ -336,3 +336,46 @@ impl PcapngReader {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn le_block(block_type: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        let mut b = block_type.to_le_bytes().to_vec();
+        b.extend(len.to_le_bytes());
+        b.extend(body);
+        b.extend(len.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn interface_options_set_unit_and_offset_and_unknown_options_are_skipped() {
+        let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+        shb.extend([1, 0, 0, 0]);
+        shb.extend([0xff; 8]);
+        let mut idb = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        idb.extend([2, 0, 5, 0, b'e', b't', b'h', b'0', b'!', 0, 0, 0]); // if_name, padded
+        idb.extend([9, 0, 1, 0, 0x80 | 3, 0, 0, 0]); // if_tsresol 2^-3 s
+        idb.extend([14, 0, 8, 0]);
+        idb.extend((-10i64).to_le_bytes()); // if_tsoffset
+        idb.extend([0, 0, 0, 0]);
+        let mut bytes = le_block(SHB, &shb);
+        bytes.extend(le_block(IDB, &idb));
+        let mut input = ChunkedInput::new(Box::new(std::io::Cursor::new(bytes)));
+        let mut reader = PcapngReader::start(&mut input).unwrap();
+        let mut anomalies = Anomalies::default();
+        assert!(reader.next(&mut input, &mut anomalies).unwrap().is_none());
+        let iface = reader.interfaces[0];
+        assert_eq!(
+            (iface.link, iface.snaplen, iface.offset_s),
+            (LinkType::ETHERNET, u32::MAX, -10)
+        );
+        assert_eq!(iface.scale, TsScale::Shift(3));
+        assert_eq!(
+            saturating_ns(iface.scale.ns(12), iface.offset_s),
+            1_500_000_000 - 10_000_000_000
+        );
+    }
+}

@@ -220,3 +220,31 @@ impl fmt::Debug for CaptureReader {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_can_move_to_another_thread() {
+        fn send<T: Send>() {}
+        send::<CaptureReader>();
+    }
+
+    #[test]
+    fn anomalies_beyond_the_cap_are_counted_not_kept() {
+        let mut anomalies = Anomalies::default();
+        for i in 0..MAX_KEPT_ANOMALIES as u32 + 5 {
+            anomalies.record_too_long(u64::from(i), 10, 5).unwrap();
+        }
+        assert_eq!(
+            (anomalies.kept.len(), anomalies.total),
+            (MAX_KEPT_ANOMALIES, 1005)
+        );
+        let fatal = anomalies
+            .record_too_long(7, MAX_SNAPLEN + 1, 5)
+            .unwrap_err();
+        assert_eq!(fatal.offset, 7);
+        assert_eq!(anomalies.total, 1005, "a fatal one is returned, not noted");
+    }
+}
