@@ -46,6 +46,16 @@ const WINDOWS_PING: &[u8; 32] = b"abcdefghijklmnopqrstuvwabcdefghi";
 
 /// UDP payload in the first fragment: 1500 bytes of IP minus its header.
 const FIRST_FRAGMENT_DATA: usize = 1480;
+/// The header of a DNS response after its id: flags (QR, RD, RA) and one
+/// question; the answer count goes after it.
+const DNS_FLAGS_QDCOUNT: [u8; 4] = [0x81, 0x80, 0, 1];
+/// No authority or additional records, then the question `isc.org ANY IN`.
+const DNS_NS_AR_QUESTION: [u8; 17] = [
+    0, 0, 0, 0, 3, b'i', b's', b'c', 3, b'o', b'r', b'g', 0, 0, 0xff, 0, 1,
+];
+/// A TXT record of 255 characters: name pointer, type, class, TTL, length
+/// (12 bytes), then the character-string (1 + 255).
+const TXT_RECORD_MAX: usize = 268;
 /// Gap between a first fragment and its later fragment on the wire.
 const FRAGMENT_GAP_NS: i64 = 12_000;
 
@@ -514,24 +524,41 @@ impl Generator {
 
     /// Writes the first fragment of a large DNS response and leaves its
     /// later fragment pending.
+    ///
+    /// The response is the classic amplification answer: `isc.org ANY`
+    /// with a run of TXT records, well formed so that Wireshark, which
+    /// reassembles fragments, decodes it whole.
     fn first_fragment(&mut self, s: &Source, src: u32, ts_ns: i64) -> Outcome {
         let dst = self.darknet_v4();
         let dst_port = between(&mut self.rng, 1024, 65535) as u16;
-        let later = between(&mut self.rng, 60, 1400) as usize;
-        let udp_len = FIRST_FRAGMENT_DATA + later;
+        // Enough TXT records to need two fragments but not three: 6-9 of
+        // 268 bytes, then one of 13-268, puts the UDP length in 1654-2713.
+        let full = between(&mut self.rng, 6, 9) as usize;
+        let last = below(&mut self.rng, 256) as usize;
+        let udp_len = 8 + 2 + 4 + 2 + 17 + full * TXT_RECORD_MAX + 13 + last;
+        let later = udp_len - FIRST_FRAGMENT_DATA;
         let d = &mut self.datagram[..udp_len];
         d[0..2].copy_from_slice(&s.src_port.to_be_bytes());
         d[2..4].copy_from_slice(&dst_port.to_be_bytes());
         d[4..6].copy_from_slice(&(udp_len as u16).to_be_bytes());
         d[6..8].copy_from_slice(&[0, 0]);
-        // A DNS response header (id, QR+RD+RA, one question, many
-        // answers), then record bytes we need not spell out.
         d[8..10].copy_from_slice(&(self.rng.next_u32() as u16).to_be_bytes());
-        d[10..20].copy_from_slice(&[0x81, 0x80, 0, 1, 0, 40, 0, 0, 0, 1]);
-        for chunk in d[20..].chunks_mut(8) {
-            let bytes = self.rng.next_u64().to_be_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        d[10..14].copy_from_slice(&DNS_FLAGS_QDCOUNT);
+        d[14..16].copy_from_slice(&(full as u16 + 1).to_be_bytes());
+        d[16..33].copy_from_slice(&DNS_NS_AR_QUESTION);
+        let mut at = 33;
+        for i in 0..=full {
+            let text = if i < full { 255 } else { last };
+            // Name: pointer to the question's; type TXT, class IN, TTL 3600.
+            d[at..at + 10].copy_from_slice(&[0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0x0e, 0x10]);
+            d[at + 10..at + 12].copy_from_slice(&(text as u16 + 1).to_be_bytes());
+            d[at + 12] = text as u8;
+            for b in &mut d[at + 13..at + 13 + text] {
+                *b = b'a' + below(&mut self.rng, 26) as u8;
+            }
+            at += 13 + text;
         }
+        debug_assert_eq!(at, udp_len);
         let sum = udp_checksum_v4(src, dst, d);
         d[6..8].copy_from_slice(&sum.to_be_bytes());
         let id = self.plain_id(dst, 0, 0);

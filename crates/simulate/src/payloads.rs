@@ -23,7 +23,8 @@ pub(crate) enum Probe {
     Ssdp,
     /// SIP OPTIONS as sent by SIPVicious ("friendly-scanner").
     Sip,
-    /// memcached "stats" with the 8-byte UDP frame header.
+    /// memcached "stats" with the 8-byte UDP frame header, request id 0 as
+    /// in the payload published with the 2018 amplification attacks.
     Memcached,
     /// NetBIOS NBSTAT query for the wildcard name "*".
     Nbstat,
@@ -195,11 +196,7 @@ pub(crate) fn write_probe(
                  Content-Length: 0\r\n\r\n"
             ));
         }
-        Probe::Memcached => {
-            w.put(&(rng.next_u32() as u16).to_be_bytes());
-            w.put(&[0, 0, 0, 1, 0, 0]);
-            w.put(b"stats\r\n");
-        }
+        Probe::Memcached => w.put(b"\x00\x00\x00\x00\x00\x01\x00\x00stats\r\n"),
         Probe::Nbstat => {
             w.put(&(rng.next_u32() as u16).to_be_bytes());
             w.put(&[0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0x20, b'C', b'K']);
