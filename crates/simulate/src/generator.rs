@@ -103,9 +103,9 @@ pub struct Generator {
 }
 
 impl Generator {
-    /// Validates `config`, then draws the sources and the schedule: the
-    /// costly part before the first frame (about a second for 10 million
-    /// packets).
+    /// Validates `config`, then draws the sources, the schedule and the
+    /// clock: the work before the first frame, some 30 ms per million
+    /// packets in a release build, and 4 bytes of memory per packet.
     pub fn new(config: &SimConfig) -> Result<Self, SimError> {
         config.validate()?;
         // Separate streams, so that a change to how one part draws does not
@@ -149,8 +149,7 @@ impl Generator {
     }
 
     /// The next frame, or `None` when all have been produced.
-    #[allow(clippy::should_implement_trait)] // frames borrow the generator
-    pub fn next(&mut self) -> Option<Frame<'_>> {
+    pub fn next_frame(&mut self) -> Option<Frame<'_>> {
         let (ts_ns, family, outcome) = match self.pending.take() {
             Some(p) => {
                 let ts_ns = (p.ts_ns + FRAGMENT_GAP_NS).min(self.clock.next());

@@ -54,7 +54,7 @@ pub fn simulate<W: Write>(
         CaptureFormat::Pcap => {
             let mut writer =
                 PcapWriter::new(out, LinkType::ETHERNET, SNAPLEN, false, ByteOrder::Little)?;
-            while let Some(frame) = generator.next() {
+            while let Some(frame) = generator.next_frame() {
                 writer.write(frame.ts_ns, frame.data.len() as u32, frame.data)?;
             }
             writer.finish()?
@@ -62,7 +62,7 @@ pub fn simulate<W: Write>(
         CaptureFormat::Pcapng => {
             let mut writer = PcapngWriter::new(out, ByteOrder::Little)?;
             let interface = writer.add_interface(LinkType::ETHERNET, SNAPLEN, PCAPNG_TSRESOL)?;
-            while let Some(frame) = generator.next() {
+            while let Some(frame) = generator.next_frame() {
                 writer.write(interface, frame.ts_ns, frame.data.len() as u32, frame.data)?;
             }
             writer.finish()?

@@ -33,7 +33,7 @@ fn default_capture() -> &'static (Vec<Owned>, Simulation) {
 fn generate(config: &SimConfig) -> (Vec<Owned>, Simulation) {
     let mut generator = Generator::new(config).unwrap();
     let mut frames = Vec::new();
-    while let Some(f) = generator.next() {
+    while let Some(f) = generator.next_frame() {
         frames.push(Owned {
             ts_ns: f.ts_ns,
             data: f.data.to_vec(),
