@@ -82,18 +82,26 @@ impl Analyzer {
         let label = path.display().to_string();
         match CaptureReader::open(path) {
             Ok(reader) => self.add_reader(&label, reader, progress),
-            Err(err) => self.diagnostics.push(Diagnostic::from_read_error(&label, &err, true)),
+            Err(err) => self
+                .diagnostics
+                .push(Diagnostic::from_read_error(&label, &err, true)),
         }
     }
 
     /// Adds every record of an open capture, listed under `label`.
-    pub fn add_reader(&mut self, label: &str, mut reader: CaptureReader, progress: &mut dyn FnMut(u64)) {
+    pub fn add_reader(
+        &mut self,
+        label: &str,
+        mut reader: CaptureReader,
+        progress: &mut dyn FnMut(u64),
+    ) {
         let mut packets = 0u64;
         let result = loop {
             match reader.next_record() {
                 Ok(Some(rec)) => {
                     let decoded = hirundo_packet::decode(rec.link, rec.data);
-                    self.builder.record(rec.ts_ns, rec.orig_len, Outcome::of(&decoded));
+                    self.builder
+                        .record(rec.ts_ns, rec.orig_len, Outcome::of(&decoded));
                     packets += 1;
                     if packets % PROGRESS_EVERY == 0 {
                         progress(reader.offset());
@@ -105,12 +113,15 @@ impl Analyzer {
         };
         progress(reader.offset());
         for anomaly in reader.anomalies() {
-            self.diagnostics.push(Diagnostic::from_read_error(label, anomaly, false));
+            self.diagnostics
+                .push(Diagnostic::from_read_error(label, anomaly, false));
         }
         if let Err(err) = result {
-            self.diagnostics.push(Diagnostic::from_read_error(label, &err, true));
+            self.diagnostics
+                .push(Diagnostic::from_read_error(label, &err, true));
         }
-        self.builder.add_file(label, reader.format().to_string(), packets);
+        self.builder
+            .add_file(label, reader.format().to_string(), packets);
     }
 
     pub fn finish(self) -> Analysis {

@@ -18,8 +18,9 @@ pub const DESTINATION_OPTIONS: u8 = 60;
 /// Where the chain of extension headers led.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Upper<'a> {
-    /// The first next-header value that is not an extension header we walk,
-    /// or the extension header whose bytes were cut short.
+    /// The first next-header value that is not an extension header we walk.
+    /// Where an extension header is cut short, its next-header byte if that
+    /// was captured, else the header's own number.
     pub protocol: u8,
     pub payload: &'a [u8],
     pub fragment: Option<Fragment>,
@@ -85,8 +86,11 @@ impl<'a> Ipv6Slice<'a> {
                 _ => break,
             };
             if payload.len() < len {
+                // The header overruns the packet. Its next-header byte, if
+                // captured, still names what follows, and Wireshark reports
+                // that; the transport bytes are gone either way.
                 return Upper {
-                    protocol,
+                    protocol: payload.first().copied().unwrap_or(protocol),
                     payload,
                     fragment,
                     complete: false,
@@ -280,38 +284,38 @@ mod tests {
     }
 
     #[test]
-    fn extension_header_cut_short_names_itself_with_no_payload() {
-        // Hop-by-hop claims 16 bytes; only 8 were captured.
+    fn extension_header_cut_short_names_its_next_header_with_no_payload() {
+        // Hop-by-hop claims 16 bytes; only 8 were captured. Its next-header
+        // byte was, so the protocol is UDP (as Wireshark says), with no ports.
         let packet = ipv6(HOP_BY_HOP, &cat(&[&ext(protocol::UDP, 1), &udp(1, 2, b"")]));
         let p = decode(LinkType::RAW, &packet[..48]).unwrap();
-        assert_eq!(p.protocol, HOP_BY_HOP);
+        assert_eq!(p.protocol, protocol::UDP);
         assert_eq!(p.payload, b"");
         assert_eq!(p.ports(), None);
-        assert_eq!(
-            p.transport(),
-            Ok(Transport::Other {
-                protocol: HOP_BY_HOP
-            })
-        );
+        assert!(p.transport().is_err());
+
+        // Cut before the hop-by-hop header's first byte: its own number.
+        let p = decode(LinkType::RAW, &packet[..40]).unwrap();
+        assert_eq!((p.protocol, p.payload), (HOP_BY_HOP, &b""[..]));
 
         // Routing after hop-by-hop, cut before its length byte.
         let payload = cat(&[&ext(ROUTING, 0), &ext(protocol::TCP, 0)]);
         let packet = ipv6(HOP_BY_HOP, &payload);
         let p = decode(LinkType::RAW, &packet[..40 + 9]).unwrap();
-        assert_eq!((p.protocol, p.payload), (ROUTING, &b""[..]));
+        assert_eq!((p.protocol, p.payload), (protocol::TCP, &b""[..]));
 
         // A fragment header needs its 8 bytes.
         let packet = ipv6(FRAGMENT, &fragment(protocol::UDP, 0, true));
         let p = decode(LinkType::RAW, &packet[..47]).unwrap();
         assert_eq!(
             (p.protocol, p.payload, p.fragment),
-            (FRAGMENT, &b""[..], None)
+            (protocol::UDP, &b""[..], None)
         );
 
         // AH cut inside its ICV.
         let packet = ipv6(AUTHENTICATION, &ah(protocol::TCP, 3));
         let p = decode(LinkType::RAW, &packet[..40 + 20]).unwrap();
-        assert_eq!((p.protocol, p.payload), (AUTHENTICATION, &b""[..]));
+        assert_eq!((p.protocol, p.payload), (protocol::TCP, &b""[..]));
     }
 
     #[test]
@@ -320,7 +324,7 @@ mod tests {
         let mut packet = ipv6(HOP_BY_HOP, &cat(&[&ext(protocol::UDP, 1), &udp(1, 2, b"")]));
         packet[4..6].copy_from_slice(&12u16.to_be_bytes());
         let p = decode(LinkType::RAW, &packet).unwrap();
-        assert_eq!((p.protocol, p.payload), (HOP_BY_HOP, &b""[..]));
+        assert_eq!((p.protocol, p.payload), (protocol::UDP, &b""[..]));
     }
 
     #[test]

@@ -18,8 +18,10 @@ pub(crate) const ETHERTYPE_IPV4: u16 = 0x0800;
 pub(crate) const ETHERTYPE_IPV6: u16 = 0x86DD;
 const ETHERTYPE_VLAN: u16 = 0x8100;
 const ETHERTYPE_QINQ: u16 = 0x88A8;
-/// Pre-standard Q-in-Q tags still seen from older switches.
-const ETHERTYPE_QINQ_OLD: [u16; 3] = [0x9100, 0x9200, 0x9300];
+const ETHERTYPE_VNTAG: u16 = 0x8926;
+const ETHERTYPE_ETAG: u16 = 0x893F;
+const ETHERTYPE_FABRICPATH: u16 = 0x8903;
+const ETHERTYPE_PBB: u16 = 0x88E7;
 const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
 const ETHERTYPE_MPLS_UNICAST: u16 = 0x8847;
 const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
@@ -38,7 +40,7 @@ const ETHERNET_LEN: usize = 14;
 const SLL_LEN: usize = 16;
 const SLL2_LEN: usize = 20;
 const NULL_LEN: usize = 4;
-const VLAN_TAG_LEN: usize = 4;
+const PW_CONTROL_WORD_LEN: usize = 4;
 const PPPOE_LEN: usize = 8; // 6-byte PPPoE header + 2-byte PPP protocol
 const MPLS_LABEL_LEN: usize = 4;
 const LLC_SNAP_LEN: usize = 8;
@@ -113,16 +115,37 @@ pub(crate) fn strip(link: LinkType, frame: &[u8]) -> Result<(Network, &[u8]), De
     }
 }
 
-/// Follows an EtherType through any number of VLAN tags, PPPoE, MPLS and
-/// LLC/SNAP until IP or something else is found.
+/// Tags that sit between one EtherType and the next, and how many bytes
+/// each spans up to and including the inner EtherType, which is always its
+/// last two bytes.
+#[inline]
+fn tag_len(ethertype: u16) -> Option<usize> {
+    match ethertype {
+        // 802.1Q, 802.1ad, and the pre-standard Q-in-Q values: TCI + EtherType.
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | 0x9100 | 0x9200 | 0x9300 => Some(4),
+        // Cisco VN-Tag: 4 bytes of tag.
+        ETHERTYPE_VNTAG => Some(6),
+        // 802.1BR E-Tag: 6 bytes of tag.
+        ETHERTYPE_ETAG => Some(8),
+        // Cisco FabricPath: FTag/TTL, then the customer frame's MAC addresses.
+        ETHERTYPE_FABRICPATH => Some(16),
+        // 802.1ah provider backbone: I-TAG, then the customer MAC addresses.
+        ETHERTYPE_PBB => Some(18),
+        _ => None,
+    }
+}
+
+/// Follows an EtherType through any number of tags, PPPoE, MPLS (with
+/// Ethernet pseudowires) and LLC/SNAP until IP or something else is found.
+///
+/// A loop, not recursion: a hostile frame can nest encapsulations as deep as
+/// its length allows, and every turn consumes bytes, so this always ends.
 #[inline]
 fn ethertype_payload(mut ethertype: u16, mut rest: &[u8]) -> Result<(Network, &[u8]), DecodeError> {
     loop {
         match ethertype {
             ETHERTYPE_IPV4 => return Ok((Network::Ipv4, rest)),
             ETHERTYPE_IPV6 => return Ok((Network::Ipv6, rest)),
-            ETHERTYPE_VLAN | ETHERTYPE_QINQ => {}
-            t if ETHERTYPE_QINQ_OLD.contains(&t) => {}
             ETHERTYPE_PPPOE_SESSION => {
                 if rest.len() < PPPOE_LEN {
                     return Err(LINK_SHORT);
@@ -137,7 +160,27 @@ fn ethertype_payload(mut ethertype: u16, mut rest: &[u8]) -> Result<(Network, &[
                     }),
                 };
             }
-            ETHERTYPE_MPLS_UNICAST | ETHERTYPE_MPLS_MULTICAST => return mpls_payload(rest),
+            ETHERTYPE_MPLS_UNICAST | ETHERTYPE_MPLS_MULTICAST => {
+                let payload = skip_mpls_labels(rest)?;
+                match payload.first().map(|b| b >> 4) {
+                    Some(4) => return Ok((Network::Ipv4, payload)),
+                    Some(6) => return Ok((Network::Ipv6, payload)),
+                    // RFC 4385: a first nibble of 0 is a pseudowire control
+                    // word. The pseudowire's type is configured, not carried;
+                    // like Wireshark we take the common case, Ethernet.
+                    Some(0) if payload.len() >= PW_CONTROL_WORD_LEN + ETHERNET_LEN => {
+                        let frame = &payload[PW_CONTROL_WORD_LEN..];
+                        ethertype = be16(frame, 12);
+                        rest = &frame[ETHERNET_LEN..];
+                        continue;
+                    }
+                    _ => {
+                        return Err(DecodeError::NotIp {
+                            protocol: u32::from(ethertype),
+                        })
+                    }
+                }
+            }
             len if len <= IEEE_802_3_MAX_LEN => {
                 // 802.3 length field: LLC follows. Only SNAP carries an
                 // EtherType; any other SAP is not IP.
@@ -155,24 +198,24 @@ fn ethertype_payload(mut ethertype: u16, mut rest: &[u8]) -> Result<(Network, &[
                 });
             }
             other => {
-                return Err(DecodeError::NotIp {
-                    protocol: u32::from(other),
-                })
+                let Some(len) = tag_len(other) else {
+                    return Err(DecodeError::NotIp {
+                        protocol: u32::from(other),
+                    });
+                };
+                if rest.len() < len {
+                    return Err(LINK_SHORT);
+                }
+                ethertype = be16(rest, len - 2);
+                rest = &rest[len..];
             }
         }
-        // A VLAN tag: 2 bytes of TCI, then the inner EtherType.
-        if rest.len() < VLAN_TAG_LEN {
-            return Err(LINK_SHORT);
-        }
-        ethertype = be16(rest, 2);
-        rest = &rest[VLAN_TAG_LEN..];
     }
 }
 
-/// Skips an MPLS label stack. MPLS does not say what it carries, so as in
-/// every decoder the first nibble after the bottom of the stack decides.
+/// Skips an MPLS label stack up to and including its bottom label.
 #[inline]
-fn mpls_payload(mut rest: &[u8]) -> Result<(Network, &[u8]), DecodeError> {
+fn skip_mpls_labels(mut rest: &[u8]) -> Result<&[u8], DecodeError> {
     loop {
         if rest.len() < MPLS_LABEL_LEN {
             return Err(LINK_SHORT);
@@ -180,16 +223,8 @@ fn mpls_payload(mut rest: &[u8]) -> Result<(Network, &[u8]), DecodeError> {
         let bottom = rest[2] & 0x01 != 0;
         rest = &rest[MPLS_LABEL_LEN..];
         if bottom {
-            break;
+            return Ok(rest);
         }
-    }
-    match rest.first().map(|b| b >> 4) {
-        Some(4) => Ok((Network::Ipv4, rest)),
-        Some(6) => Ok((Network::Ipv6, rest)),
-        // A pseudowire control word (nibble 0) or anything else is not IP.
-        _ => Err(DecodeError::NotIp {
-            protocol: u32::from(ETHERTYPE_MPLS_UNICAST),
-        }),
     }
 }
 
@@ -421,16 +456,47 @@ mod tests {
     }
 
     #[test]
-    fn mpls_pseudowire_control_word_is_not_ip() {
-        // Ethernet over MPLS: a zero control word, then a whole inner frame.
+    fn mpls_pseudowire_control_word_carries_ethernet() {
+        // Ethernet over MPLS: a zero control word, then a whole inner frame,
+        // as in tcpreplay's test.pcap, which Wireshark decodes the same way.
         let mut payload = mpls_label(16, true).to_vec();
         payload.extend([0, 0, 0, 0]);
         payload.extend(ethernet(0x0800, &v4_udp()));
         let frame = ethernet(0x8847, &payload);
+        assert_eq!(link_len(LinkType::ETHERNET, &frame), 14 + 4 + 4 + 14);
+        assert_v4_udp(decode(LinkType::ETHERNET, &frame).unwrap());
+
+        // A control word with no room for an inner Ethernet header.
+        let mut payload = mpls_label(16, true).to_vec();
+        payload.extend([0; 4 + 13]);
         assert_eq!(
-            decode(LinkType::ETHERNET, &frame),
+            decode(LinkType::ETHERNET, &ethernet(0x8847, &payload)),
             Err(DecodeError::NotIp { protocol: 0x8847 })
         );
+    }
+
+    #[test]
+    fn data_centre_tags_are_skipped_to_the_inner_ethertype() {
+        // (EtherType, bytes of tag before the inner EtherType), as in
+        // zeek's vntag.pcap, cisco-fabric-path.pcap and pbb.pcap.
+        for (ethertype, tag) in [(0x8926u16, 4usize), (0x893F, 6), (0x8903, 14), (0x88E7, 16)] {
+            let mut payload = vec![0xEE; tag];
+            payload.extend(0x0800u16.to_be_bytes());
+            payload.extend(v4_udp());
+            let frame = ethernet(ethertype, &payload);
+            assert_eq!(
+                link_len(LinkType::ETHERNET, &frame),
+                14 + tag + 2,
+                "{ethertype:#x}"
+            );
+            assert_v4_udp(decode(LinkType::ETHERNET, &frame).unwrap());
+            // Cut inside the tag.
+            assert_eq!(
+                decode(LinkType::ETHERNET, &frame[..14 + tag + 1]),
+                Err(LINK_SHORT),
+                "{ethertype:#x}"
+            );
+        }
     }
 
     #[test]

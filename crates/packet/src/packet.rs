@@ -88,7 +88,7 @@ pub struct Fragment {
 pub struct Packet<'a> {
     pub ip: IpSlice<'a>,
     /// The transport protocol number, after IPv6 extension headers. Where an
-    /// extension header is cut short, its own number.
+    /// extension header is cut short, the last next-header value captured.
     pub protocol: u8,
     /// The transport bytes: bounded by both the IP length fields and the
     /// capture length.
