@@ -46,15 +46,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if let Some(top) = args.top {
                 summary.ports.truncate(top);
             }
-            serde_json::to_writer_pretty(&mut out, &summary).context("writing JSON")?;
-            writeln!(out)?;
+            // Serialised first, so that a closed pipe surfaces as the
+            // io::Error that `main` recognises, not wrapped in a JSON error.
+            let json = serde_json::to_string_pretty(&summary).context("serialising the summary")?;
+            writeln!(out, "{json}")?;
         }
         Format::Text => {
             let text = hirundo_summary::render_text(&summary, args.top.unwrap_or(DEFAULT_TEXT_TOP));
             out.write_all(text.as_bytes())?;
             let problems = analysis.diagnostics.len();
             if problems > 0 {
-                writeln!(out, "\nRead problems: {problems} (listed on standard error)")?;
+                writeln!(
+                    out,
+                    "\nRead problems: {problems} (listed on standard error)"
+                )?;
             }
         }
     }

@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.write_all(hirundo_summary::render_text(&analysis.summary, 10).as_bytes())?;
     if args.keep {
-        let kept = dir.into_path();
+        let kept = dir.keep();
         writeln!(out, "\nKept {}", kept.display())?;
     }
     Ok(if analysis.had_fatal_errors() {

@@ -15,8 +15,10 @@ use clap::{Parser, Subcommand};
 /// analysis, reports and cross-border coordination.
 #[derive(Parser)]
 #[command(name = "hirundo", version, propagate_version = true)]
-#[command(after_help = "Exit status: 0 when all went well, 1 when some input could not be read \
-whole (what could be read is still counted), 2 when nothing could be read or the arguments are wrong.")]
+#[command(
+    after_help = "Exit status: 0 when all went well, 1 when some input could not be read \
+whole (what could be read is still counted), 2 when nothing could be read or the arguments are wrong."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,10 +45,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // A reader that went away (`hirundo analyze x | head`) is not an error.
-            if err
-                .chain()
-                .any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
-            {
+            if err.chain().any(|e| {
+                e.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(io::stderr(), "hirundo: {err:#}");

@@ -82,5 +82,6 @@ fn write_truth(sim: &Simulation, path: &Path) -> anyhow::Result<()> {
     let mut out = BufWriter::new(file);
     serde_json::to_writer_pretty(&mut out, &sim.summary)?;
     writeln!(out)?;
-    out.flush().with_context(|| format!("writing {}", path.display()))
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))
 }
