@@ -60,6 +60,9 @@ impl Analysis {
     }
 }
 
+/// How many non-fatal problems per file are listed one by one.
+const LISTED_ANOMALIES: usize = 10;
+
 /// How often, in records, the progress callback is called.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
@@ -112,9 +115,24 @@ impl Analyzer {
             }
         };
         progress(reader.offset());
-        for anomaly in reader.anomalies() {
+        // A file can hold a problem in every record; list the first few and
+        // count the rest, so the one fatal line is not buried.
+        let kept = reader.anomalies();
+        for anomaly in kept.iter().take(LISTED_ANOMALIES) {
             self.diagnostics
                 .push(Diagnostic::from_read_error(label, anomaly, false));
+        }
+        let unlisted = reader.anomaly_count() - kept.len().min(LISTED_ANOMALIES) as u64;
+        if unlisted > 0 {
+            self.diagnostics.push(Diagnostic {
+                path: label.to_string(),
+                offset: None,
+                message: format!(
+                    "{unlisted} more problems like these not listed ({} in all)",
+                    reader.anomaly_count()
+                ),
+                fatal: false,
+            });
         }
         if let Err(err) = result {
             self.diagnostics
@@ -129,5 +147,41 @@ impl Analyzer {
             summary: self.builder.finish(),
             diagnostics: self.diagnostics,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hirundo_capture::{ByteOrder, PcapWriter};
+    use hirundo_packet::LinkType;
+
+    /// A capture whose every record is longer than the snaplen its header
+    /// claims: counted in full, reported without flooding the terminal.
+    #[test]
+    fn many_anomalies_are_listed_briefly_and_counted() {
+        let mut writer =
+            PcapWriter::new(Vec::new(), LinkType::RAW, 0, false, ByteOrder::Little).unwrap();
+        let frame = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+        ];
+        for i in 0..25 {
+            writer.write(i * 1_000, 20, &frame).unwrap();
+        }
+        let mut bytes = writer.finish().unwrap();
+        bytes[16..20].copy_from_slice(&8u32.to_le_bytes()); // snaplen 8 < 20
+        let reader = CaptureReader::new(Box::new(std::io::Cursor::new(bytes))).unwrap();
+        let mut analyzer = Analyzer::new();
+        analyzer.add_reader("snap.pcap", reader, &mut |_| {});
+        let analysis = analyzer.finish();
+        assert_eq!(analysis.summary.packets, 25);
+        assert_eq!(analysis.summary.decoded, 25);
+        assert_eq!(analysis.diagnostics.len(), LISTED_ANOMALIES + 1);
+        assert!(!analysis.had_fatal_errors());
+        assert_eq!(analysis.diagnostics[0].offset, Some(24));
+        assert_eq!(
+            analysis.diagnostics.last().unwrap().to_string(),
+            "snap.pcap: 15 more problems like these not listed (25 in all)"
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! which is how simulated captures carry their ground truth.
 
 mod builder;
+mod distinct;
 mod services;
 mod summary;
 mod text;
