@@ -32,7 +32,7 @@ impl DistinctSet {
             shift: 64 - MIN_SLOTS.trailing_zeros(),
             stored: 0,
             has_zero: false,
-            seed: std::hash::RandomState::new().hash_one(0x6869_7275_6e64_6fu64),
+            seed: std::hash::RandomState::new().hash_one(0u64),
         }
     }
 
