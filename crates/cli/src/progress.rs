@@ -15,15 +15,18 @@ const MIN_BYTES: u64 = 64 << 20;
 
 impl Progress {
     pub fn new(total_bytes: u64, enabled: bool) -> Self {
-        let bar = (enabled && total_bytes >= MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(total_bytes);
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:40}] {bytes_per_sec}, {eta} left {msg}")
+        let bar =
+            (enabled && total_bytes >= MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
+                let bar = ProgressBar::new(total_bytes);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} {bytes}/{total_bytes} [{wide_bar}] {bytes_per_sec}, {eta} left",
+                    )
                     .expect("static template")
                     .progress_chars("=> "),
-            );
-            bar
-        });
+                );
+                bar
+            });
         Progress { bar, done: 0 }
     }
 
