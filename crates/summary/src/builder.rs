@@ -1,10 +1,11 @@
 use hashbrown::HashSet;
 use hirundo_packet::{protocol, AddrKey, DecodeError, Packet};
 
-use crate::distinct::DistinctSet;
+use crate::distinct::{prefetch_read, DistinctSet};
 
 use crate::{
-    ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts, Summary, Timestamp, SCHEMA,
+    ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts, Summary, Tally, Timestamp,
+    SCHEMA,
 };
 
 /// What one capture record turned out to be, in the terms the summary
@@ -60,13 +61,29 @@ impl Outcome {
 /// Slots in the per-port packet table: one per (tcp|udp, port).
 const PORT_SLOTS: usize = 2 * 65_536;
 
-/// IPv4 records whose distinct-set inserts wait to be done together, after
-/// their table slots were prefetched. Large enough to overlap the memory
-/// latency of many lookups, small enough to stay in L1.
-const BATCH: usize = 32;
+/// How many IPv4 records behind the newest one their table updates are
+/// applied: each record's slots are prefetched when it arrives and used this
+/// many records later, by when the loads have landed. A few times the
+/// memory latency over the time per record, and well within the CPU's
+/// limit on loads in flight.
+const PIPELINE: usize = 16;
 
-/// In a pending IPv4 record: no (port, source) pair to count.
-const NO_PAIR: u64 = u64::MAX;
+/// In a pending IPv4 record: no (proto, port) slot, so no pair to count.
+const NO_SLOT: u32 = u32::MAX;
+
+/// An IPv4 record waiting in the pipeline: its source and its port slot.
+#[derive(Clone, Copy)]
+struct PendingV4 {
+    source: u32,
+    slot: u32,
+}
+
+impl PendingV4 {
+    /// The (port, source) key: `slot << 32 | source`.
+    fn pair(self) -> u64 {
+        (u64::from(self.slot) << 32) | u64::from(self.source)
+    }
+}
 
 /// Accumulates records into a [`Summary`].
 ///
@@ -74,7 +91,8 @@ const NO_PAIR: u64 = u64::MAX;
 /// distinct sources are kept in full sets. Per-port packets live in a flat
 /// table indexed by (proto, port); per-port sources in one set of
 /// (slot, source) keys, which also survives a scanner that sweeps all ports.
-/// IPv4 set inserts are batched so their cache misses overlap (see
+/// The tables outgrow the CPU caches, so IPv4 updates go through a short
+/// pipeline that prefetches each record's slots before touching them (see
 /// [`DistinctSet`]); IPv6, rare on darknets, goes straight to hash sets.
 pub struct SummaryBuilder {
     files: Vec<FileSummary>,
@@ -84,12 +102,17 @@ pub struct SummaryBuilder {
     first_ts: i64,
     last_ts: i64,
     protocols: ProtocolCounts,
-    port_packets: Box<[u64]>,
+    /// Packets and distinct sources per (proto, port) slot, side by side
+    /// so one cache line serves both updates.
+    ports: Box<[Tally]>,
+    /// Sources of records with no port slot (ICMP, later fragments...);
+    /// the sources in `port_sources_v4` join them in `finish`.
     sources_v4: DistinctSet,
     /// `slot << 32 | source`.
     port_sources_v4: DistinctSet,
-    /// (source, pair key or [`NO_PAIR`]) not yet inserted.
-    pending_v4: [(u64, u64); BATCH],
+    /// A ring of records not yet applied; `pending` of them, oldest at `head`.
+    pipeline: [PendingV4; PIPELINE],
+    head: usize,
     pending: usize,
     sources_v6: HashSet<u128>,
     port_sources_v6: HashSet<(u32, u128)>,
@@ -111,10 +134,14 @@ impl SummaryBuilder {
             first_ts: i64::MAX,
             last_ts: i64::MIN,
             protocols: ProtocolCounts::default(),
-            port_packets: vec![0; PORT_SLOTS].into_boxed_slice(),
+            ports: vec![Tally::default(); PORT_SLOTS].into_boxed_slice(),
             sources_v4: DistinctSet::new(),
             port_sources_v4: DistinctSet::new(),
-            pending_v4: [(0, NO_PAIR); BATCH],
+            pipeline: [PendingV4 {
+                source: 0,
+                slot: NO_SLOT,
+            }; PIPELINE],
+            head: 0,
             pending: 0,
             sources_v6: HashSet::new(),
             port_sources_v6: HashSet::new(),
@@ -179,47 +206,58 @@ impl SummaryBuilder {
             }
         };
         match source {
-            AddrKey::V4(src) => {
-                let pair = match slot {
-                    Some(slot) => {
-                        self.port_packets[slot] += 1;
-                        ((slot as u64) << 32) | u64::from(src)
+            AddrKey::V4(source) => self.push_v4(PendingV4 {
+                source,
+                slot: slot.map_or(NO_SLOT, |slot| slot as u32),
+            }),
+            AddrKey::V6(src) => match slot {
+                Some(slot) => {
+                    let tally = &mut self.ports[slot];
+                    tally.packets += 1;
+                    if self.port_sources_v6.insert((slot as u32, src)) {
+                        tally.sources += 1;
                     }
-                    None => NO_PAIR,
-                };
-                self.pending_v4[self.pending] = (u64::from(src), pair);
-                self.pending += 1;
-                if self.pending == BATCH {
-                    self.flush_v4();
                 }
-            }
-            AddrKey::V6(src) => {
-                self.sources_v6.insert(src);
-                if let Some(slot) = slot {
-                    self.port_packets[slot] += 1;
-                    self.port_sources_v6.insert((slot as u32, src));
+                None => {
+                    self.sources_v6.insert(src);
                 }
-            }
+            },
         }
     }
 
-    /// Inserts the pending IPv4 keys: first every prefetch, then every
-    /// insert, so the loads are in flight together.
-    fn flush_v4(&mut self) {
-        let pending = &self.pending_v4[..self.pending];
-        for &(src, pair) in pending {
-            self.sources_v4.prefetch(src);
-            if pair != NO_PAIR {
-                self.port_sources_v4.prefetch(pair);
+    /// Prefetches what `record` will touch, applies the oldest pending
+    /// record if the pipeline is full, and queues `record`.
+    #[inline]
+    fn push_v4(&mut self, record: PendingV4) {
+        if record.slot == NO_SLOT {
+            self.sources_v4.prefetch(u64::from(record.source));
+        } else {
+            prefetch_read(&self.ports[record.slot as usize].packets);
+            self.port_sources_v4.prefetch(record.pair());
+        }
+        let at = (self.head + self.pending) % PIPELINE;
+        if self.pending == PIPELINE {
+            self.apply_v4(self.pipeline[self.head]);
+            self.head = (self.head + 1) % PIPELINE;
+        } else {
+            self.pending += 1;
+        }
+        self.pipeline[at] = record;
+    }
+
+    #[inline]
+    fn apply_v4(&mut self, record: PendingV4) {
+        // One set update per record: a source seen on a port is in the
+        // pairs, and joins the distinct sources in `finish`.
+        if record.slot == NO_SLOT {
+            self.sources_v4.insert(u64::from(record.source));
+        } else {
+            let tally = &mut self.ports[record.slot as usize];
+            tally.packets += 1;
+            if self.port_sources_v4.insert(record.pair()) {
+                tally.sources += 1;
             }
         }
-        for &(src, pair) in pending {
-            self.sources_v4.insert(src);
-            if pair != NO_PAIR {
-                self.port_sources_v4.insert(pair);
-            }
-        }
-        self.pending = 0;
     }
 
     /// Records counted so far.
@@ -228,28 +266,29 @@ impl SummaryBuilder {
     }
 
     pub fn finish(mut self) -> Summary {
-        self.flush_v4();
-        let mut port_sources = vec![0u64; PORT_SLOTS];
-        for key in self.port_sources_v4.iter() {
-            port_sources[(key >> 32) as usize] += 1;
+        while self.pending > 0 {
+            self.apply_v4(self.pipeline[self.head]);
+            self.head = (self.head + 1) % PIPELINE;
+            self.pending -= 1;
         }
-        for (slot, _) in &self.port_sources_v6 {
-            port_sources[*slot as usize] += 1;
-        }
+        let pair_sources = self.port_sources_v4.iter().map(|key| key & 0xFFFF_FFFF);
+        self.sources_v4.extend(pair_sources);
+        self.sources_v6
+            .extend(self.port_sources_v6.iter().map(|&(_, src)| src));
         let mut ports: Vec<PortCount> = self
-            .port_packets
+            .ports
             .iter()
             .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(slot, &packets)| PortCount {
+            .filter(|(_, t)| t.packets > 0)
+            .map(|(slot, t)| PortCount {
                 proto: if slot < 65_536 {
                     PortProto::Tcp
                 } else {
                     PortProto::Udp
                 },
                 port: (slot % 65_536) as u16,
-                packets,
-                sources: port_sources[slot],
+                packets: t.packets,
+                sources: t.sources,
             })
             .collect();
         ports.sort_by(|a, b| {
@@ -427,5 +466,66 @@ mod tests {
         let s = SummaryBuilder::new().finish();
         assert_eq!((s.packets, s.first_ts, s.last_ts), (0, None, None));
         assert!(s.ports.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod model {
+    //! The builder against the obvious implementation, on random records:
+    //! its batching, prefetch pipeline and late merge of port sources must
+    //! not change a single count.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn outcome() -> impl Strategy<Value = Outcome> {
+        let source = prop_oneof![
+            4 => (0u32..300).prop_map(AddrKey::V4),
+            1 => (0u128..50).prop_map(AddrKey::V6),
+        ];
+        let protocol = prop_oneof![Just(6u8), Just(17), Just(1), Just(58), Just(47)];
+        prop_oneof![
+            20 => (source, protocol, proptest::option::weighted(0.9, 0u16..40)).prop_map(|(source, protocol, port)| {
+                let dst_port = if matches!(protocol, 6 | 17) { port } else { None };
+                Outcome::Decoded { source, protocol, dst_port }
+            }),
+            1 => Just(Outcome::Rejected(Rejection::NotIp)),
+            1 => Just(Outcome::Rejected(Rejection::Truncated)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn counts_equal_a_naive_model(records in proptest::collection::vec((any::<i64>(), 0u32..2000, outcome()), 0..3000)) {
+            let mut builder = SummaryBuilder::new();
+            let mut sources = BTreeSet::new();
+            let mut ports: BTreeMap<(bool, u16), (u64, BTreeSet<AddrKey>)> = BTreeMap::new();
+            for &(ts, len, outcome) in &records {
+                builder.record(ts, len, outcome);
+                if let Outcome::Decoded { source, protocol, dst_port } = outcome {
+                    sources.insert(source);
+                    if let Some(port) = dst_port {
+                        let entry = ports.entry((protocol == 17, port)).or_default();
+                        entry.0 += 1;
+                        entry.1.insert(source);
+                    }
+                }
+            }
+            let s = builder.finish();
+            prop_assert_eq!(s.packets, records.len() as u64);
+            prop_assert_eq!(s.bytes, records.iter().map(|r| u64::from(r.1)).sum::<u64>());
+            prop_assert_eq!(s.sources, sources.len() as u64);
+            let got: BTreeMap<(bool, u16), (u64, u64)> = s
+                .ports
+                .iter()
+                .map(|p| ((p.proto == PortProto::Udp, p.port), (p.packets, p.sources)))
+                .collect();
+            let want: BTreeMap<(bool, u16), (u64, u64)> =
+                ports.into_iter().map(|(k, (n, src))| (k, (n, src.len() as u64))).collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(s.first_ts.map(|t| t.0), records.iter().map(|r| r.0).min());
+            prop_assert_eq!(s.last_ts.map(|t| t.0), records.iter().map(|r| r.0).max());
+        }
     }
 }

@@ -81,6 +81,24 @@ impl DistinctSet {
         }
     }
 
+    /// Inserts every key, prefetching each a few keys ahead of its insert.
+    pub(crate) fn extend(&mut self, keys: impl IntoIterator<Item = u64>) {
+        const AHEAD: usize = 16;
+        let mut ring = [0u64; AHEAD];
+        let mut n = 0usize;
+        for key in keys {
+            self.prefetch(key);
+            if n >= AHEAD {
+                self.insert(ring[n % AHEAD]);
+            }
+            ring[n % AHEAD] = key;
+            n += 1;
+        }
+        for i in n.saturating_sub(AHEAD)..n {
+            self.insert(ring[i % AHEAD]);
+        }
+    }
+
     fn grow(&mut self) {
         let doubled = vec![EMPTY; self.slots.len() * 2].into_boxed_slice();
         let old = std::mem::replace(&mut self.slots, doubled);
@@ -103,8 +121,9 @@ impl DistinctSet {
     }
 }
 
+/// Asks the CPU to start loading the cache line holding `ptr`.
 #[inline]
-fn prefetch_read(ptr: *const u64) {
+pub(crate) fn prefetch_read(ptr: *const u64) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint that never faults, and `ptr` points into
     // a live slice anyway. SSE is part of the x86_64 baseline.
@@ -157,6 +176,9 @@ mod tests {
                 prop_assert_eq!(ours.insert(key), std_set.insert(key));
             }
             prop_assert_eq!(ours.len(), std_set.len());
+            let mut extended = DistinctSet::new();
+            extended.extend(std_set.iter().copied().chain(std_set.iter().copied()));
+            prop_assert_eq!(extended.len(), std_set.len());
             let mut got: Vec<u64> = ours.iter().collect();
             got.sort_unstable();
             let mut want: Vec<u64> = std_set.into_iter().collect();

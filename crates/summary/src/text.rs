@@ -69,8 +69,8 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
     let shown = s.ports.len().min(top);
     writeln!(
         out,
-        "\nTop {shown} destination ports (of {})",
-        s.ports.len()
+        "\nTop {shown} destination ports (of {} seen)",
+        group(s.ports.len() as u64)
     )?;
     if shown > 0 {
         let port_packets: u64 = s.ports.iter().map(|p| p.packets).sum();
