@@ -291,7 +291,8 @@ impl SummaryBuilder {
                 sources: t.sources,
             })
             .collect();
-        ports.sort_by(|a, b| {
+        // (proto, port) is unique, so an unstable sort is still deterministic.
+        ports.sort_unstable_by(|a, b| {
             b.packets
                 .cmp(&a.packets)
                 .then(a.proto.cmp(&b.proto))
