@@ -182,6 +182,21 @@ impl Default for Mix {
 }
 
 impl Mix {
+    /// No traffic of any family: a base to set a few weights on.
+    pub const NONE: Mix = Mix {
+        mirai: 0,
+        zmap: 0,
+        masscan: 0,
+        nmap: 0,
+        generic: 0,
+        backscatter: 0,
+        udp: 0,
+        ping: 0,
+        ipv6: 0,
+        fragment: 0,
+        arp: 0,
+    };
+
     pub fn total(&self) -> u64 {
         [
             self.mirai,
@@ -351,19 +366,7 @@ mod tests {
         })
         .contains("2262"));
         let mut none = d();
-        none.mix = Mix {
-            mirai: 0,
-            zmap: 0,
-            masscan: 0,
-            nmap: 0,
-            generic: 0,
-            backscatter: 0,
-            udp: 0,
-            ping: 0,
-            ipv6: 0,
-            fragment: 0,
-            arp: 0,
-        };
+        none.mix = Mix::NONE;
         assert!(refused(none).contains("weight 0"));
     }
 

@@ -432,29 +432,13 @@ mod tests {
             packets: 11,
             mix: Mix {
                 fragment: 1,
-                ..zero_mix()
+                ..Mix::NONE
             },
             ..SimConfig::default()
         };
         let frames = frame_budgets(&only_fragments);
         assert_eq!(frames[Family::Fragment.index()], 10);
         assert_eq!(frames[Family::Udp.index()], 1);
-    }
-
-    fn zero_mix() -> Mix {
-        Mix {
-            mirai: 0,
-            zmap: 0,
-            masscan: 0,
-            nmap: 0,
-            generic: 0,
-            backscatter: 0,
-            udp: 0,
-            ping: 0,
-            ipv6: 0,
-            fragment: 0,
-            arp: 0,
-        }
     }
 
     #[test]

@@ -114,6 +114,7 @@ pub struct SummaryBuilder {
     pipeline: [PendingV4; PIPELINE],
     head: usize,
     pending: usize,
+    /// As for IPv4: sources with no port slot, joined by those in the pairs.
     sources_v6: HashSet<u128>,
     port_sources_v6: HashSet<(u32, u128)>,
 }
@@ -260,17 +261,22 @@ impl SummaryBuilder {
         }
     }
 
+    /// Applies every pending record, oldest first.
+    fn drain_v4(&mut self) {
+        while self.pending > 0 {
+            self.apply_v4(self.pipeline[self.head]);
+            self.head = (self.head + 1) % PIPELINE;
+            self.pending -= 1;
+        }
+    }
+
     /// Records counted so far.
     pub fn packets(&self) -> u64 {
         self.packets
     }
 
     pub fn finish(mut self) -> Summary {
-        while self.pending > 0 {
-            self.apply_v4(self.pipeline[self.head]);
-            self.head = (self.head + 1) % PIPELINE;
-            self.pending -= 1;
-        }
+        self.drain_v4();
         let pair_sources = self.port_sources_v4.iter().map(|key| key & 0xFFFF_FFFF);
         self.sources_v4.extend(pair_sources);
         self.sources_v6
