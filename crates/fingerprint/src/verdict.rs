@@ -1,4 +1,6 @@
-use crate::Tags;
+use hirundo_packet::Packet;
+
+use crate::{is_syn_probe, tag, Tags};
 
 /// What a source is, judged from all its packets by [`SourceProfile`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,6 +79,19 @@ impl SourceProfile {
             u64::from(tags.contains(Tags::MASSCAN) && !tags.contains(Tags::BACKSCATTER));
         self.backscatter += u64::from(tags.contains(Tags::BACKSCATTER));
         self.spoofed += u64::from(tags.contains(Tags::SPOOFED));
+    }
+
+    /// Tags `packet`, counts it, and returns its tags. A later fragment is
+    /// not counted: it carries no transport header, so it says nothing
+    /// about its source that its first fragment did not (a fragmented
+    /// DNS reflection would otherwise be half backscatter, half unknown).
+    #[inline]
+    pub fn observe_packet(&mut self, packet: &Packet<'_>) -> Tags {
+        let tags = tag(packet);
+        if !packet.is_later_fragment() {
+            self.observe(tags, is_syn_probe(packet));
+        }
+        tags
     }
 
     /// Adds another profile of the same source (from another file or
