@@ -513,6 +513,63 @@ note = "not published"
     }
 
     #[test]
+    fn builtin_list_parses_and_knows_the_published_scanners() {
+        let list = ResearchScanners::builtin();
+        assert_eq!(list.organisations().len(), 18);
+        fn name(o: Option<&Organisation>) -> Option<&str> {
+            o.map(|o| o.name.as_str())
+        }
+        // Michigan's published subnets, edges included.
+        for addr in ["141.212.121.0", "141.212.122.255"] {
+            assert_eq!(
+                name(list.organisation(ip(addr), None)),
+                Some("University of Michigan")
+            );
+        }
+        assert_eq!(name(list.organisation(ip("141.212.123.0"), None)), None);
+        assert_eq!(
+            name(list.organisation(ip("162.142.125.7"), None)),
+            Some("Censys")
+        );
+        assert_eq!(
+            name(list.organisation(ip("2602:80d:1009::1"), None)),
+            Some("Censys")
+        );
+        assert_eq!(
+            name(list.organisation(ip("8.8.8.8"), Some(398705))),
+            Some("Censys")
+        );
+        assert_eq!(
+            name(list.by_hostname("scan-14-07.shadowserver.org")),
+            Some("The Shadowserver Foundation")
+        );
+        assert_eq!(name(list.by_hostname("census12.shodan.io")), Some("Shodan"));
+        assert_eq!(name(list.organisation(ip("8.8.8.8"), Some(15169))), None);
+        // Every unverified entry says why; every entry says where from.
+        let verified: Vec<&str> = list
+            .organisations()
+            .iter()
+            .filter(|o| o.verified)
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(verified.len(), 3, "{verified:?}");
+        for org in list.organisations() {
+            assert!(org.reference.starts_with("http"), "{}", org.name);
+            assert!(org.verified || org.note.is_some(), "{}", org.name);
+            // No shipped range is a bogon, nor wider than a /21 (IPv4).
+            for prefix in &org.prefixes {
+                match prefix.addr() {
+                    IpAddr::V4(a) => {
+                        assert!(!crate::is_bogon_v4(a.into()), "{prefix}");
+                        assert!(prefix.len() >= 21, "{prefix}");
+                    }
+                    IpAddr::V6(a) => assert!(!crate::is_bogon_v6(a.into()), "{prefix}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn empty_list_matches_nothing() {
         let list = ResearchScanners::from_toml("").unwrap();
         assert!(list.organisations().is_empty());
