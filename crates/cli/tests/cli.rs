@@ -68,6 +68,19 @@ fn analyze_equals_simulate_truth_for_pcap_and_pcapng_and_three_seeds() {
                 "{format} seed {seed}"
             );
             assert!(truth.errors.not_ip > 0 && truth.protocols.icmpv6 > 0);
+            // Every fingerprint is exercised, so the equality checks the rules.
+            let fingerprints = truth.fingerprints.as_ref().expect("fingerprints");
+            for name in [
+                "mirai",
+                "zmap",
+                "masscan",
+                "backscatter",
+                "spoofed",
+                "research_heuristic",
+            ] {
+                let tally = fingerprints[name];
+                assert!(tally.packets > 0 && tally.sources > 0, "{name}: {tally:?}");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use hirundo_fingerprint::Tags;
 use hirundo_packet::{protocol, AddrKey};
 use hirundo_summary::{Outcome, Rejection, SummaryBuilder, Tally};
 use rand::RngCore;
@@ -157,7 +158,11 @@ impl Generator {
                 self.frame
                     .ipv4_raw(&p.ip, &self.datagram[start..start + p.len]);
                 let outcome = decoded_v4(p.ip.src, protocol::UDP, None);
-                (ts_ns, Family::Fragment, outcome)
+                (
+                    ts_ns,
+                    Family::Fragment,
+                    with_truth_tags(outcome, Family::Fragment, true),
+                )
             }
             None => {
                 let &index = self.population.schedule.get(self.next_event)?;
@@ -167,6 +172,7 @@ impl Generator {
                 let outcome = self.emit(&mut source, ts_ns);
                 source.sent += 1;
                 self.population.sources[index as usize] = source;
+                let outcome = with_truth_tags(outcome, source.family, false);
                 (ts_ns, source.family, outcome)
             }
         };
@@ -604,6 +610,7 @@ impl Generator {
                 source: AddrKey::V6(src),
                 protocol: protocol::TCP,
                 dst_port: Some(dst_port),
+                tags: Tags::NONE,
             }
         } else {
             let seq = s.counter as u16;
@@ -615,6 +622,7 @@ impl Generator {
                 source: AddrKey::V6(src),
                 protocol: protocol::ICMPV6,
                 dst_port: None,
+                tags: Tags::NONE,
             }
         }
     }
@@ -625,6 +633,42 @@ fn decoded_v4(src: u32, protocol: u8, dst_port: Option<u16>) -> Outcome {
         source: AddrKey::V4(src),
         protocol,
         dst_port,
+        tags: Tags::NONE,
+    }
+}
+
+/// The fingerprint tags a frame must get, from what the generator knows it
+/// built rather than from its bytes: the family's own tag, backscatter for
+/// a DNS response's first fragment (UDP from port 53), and spoofed for the
+/// one Corsaro3 rule these sources can meet, a last octet of 0 or 255.
+/// Sources are public and never a darknet address, no port is 0, and
+/// families avoid each other's fingerprints (see [`Family`]).
+fn with_truth_tags(outcome: Outcome, family: Family, later_fragment: bool) -> Outcome {
+    let Outcome::Decoded {
+        source,
+        protocol,
+        dst_port,
+        ..
+    } = outcome
+    else {
+        return outcome;
+    };
+    let mut tags = match family {
+        Family::Mirai => Tags::MIRAI,
+        Family::Zmap => Tags::ZMAP,
+        Family::Masscan => Tags::MASSCAN,
+        Family::Backscatter => Tags::BACKSCATTER,
+        Family::Fragment if !later_fragment => Tags::BACKSCATTER,
+        _ => Tags::NONE,
+    };
+    if matches!(source, AddrKey::V4(src) if matches!(src & 0xFF, 0 | 255)) {
+        tags |= Tags::SPOOFED;
+    }
+    Outcome::Decoded {
+        source,
+        protocol,
+        dst_port,
+        tags,
     }
 }
 

@@ -1,11 +1,14 @@
-use hashbrown::HashSet;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hashbrown::HashMap;
+use hirundo_fingerprint::{PortSpread, Tags};
 use hirundo_packet::{protocol, AddrKey, DecodeError, Packet};
 
-use crate::distinct::{prefetch_read, DistinctSet};
-
+use crate::flat_map::{prefetch_read, FlatMap};
 use crate::{
-    ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts, Summary, Tally, Timestamp,
-    SCHEMA,
+    AsnCount, CountryCount, ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts,
+    Summary, Tally, Timestamp, SCHEMA,
 };
 
 /// What one capture record turned out to be, in the terms the summary
@@ -20,6 +23,8 @@ pub enum Outcome {
         /// For TCP and UDP, the destination port when it was captured and
         /// the packet is not a later fragment.
         dst_port: Option<u16>,
+        /// The packet's fingerprints.
+        tags: Tags,
     },
     Rejected(Rejection),
 }
@@ -52,13 +57,36 @@ impl Outcome {
                 source: p.ip.source_key(),
                 protocol: p.protocol,
                 dst_port: p.ports().map(|(_, dst)| dst),
+                tags: hirundo_fingerprint::tag(p),
             },
             Err(e) => Outcome::Rejected(e.into()),
         }
     }
 }
 
-/// Slots in the per-port packet table: one per (tcp|udp, port).
+/// What the summary needs to know about a source beyond its packets:
+/// where it is and who runs it. Implemented over `hirundo-geo` and the
+/// research-scanner list by the caller, so this crate stays free of data
+/// files.
+pub trait Attribution {
+    /// ISO 3166-1 alpha-2 code of the source's country.
+    fn country(&self, source: IpAddr) -> Option<[u8; 2]>;
+    /// The source's autonomous system number and name.
+    fn asn(&self, source: IpAddr) -> Option<(u32, &str)>;
+    /// The research-scanning organisation the source belongs to.
+    fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str>;
+}
+
+/// Country code for sources no data source places: ISO 3166's
+/// user-assigned "unknown" code, so that countries still add up.
+pub const UNKNOWN_COUNTRY: &str = "ZZ";
+
+/// Summary names of the per-source research verdicts, kept apart from the
+/// per-packet tags so reports can show traffic with and without them.
+pub const RESEARCH_HEURISTIC: &str = "research_heuristic";
+pub const RESEARCH_ORGANISATION: &str = "research_org";
+
+/// Slots in the per-port table: one per (tcp|udp, port).
 const PORT_SLOTS: usize = 2 * 65_536;
 
 /// How many IPv4 records behind the newest one their table updates are
@@ -68,14 +96,18 @@ const PORT_SLOTS: usize = 2 * 65_536;
 /// limit on loads in flight.
 const PIPELINE: usize = 16;
 
-/// In a pending IPv4 record: no (proto, port) slot, so no pair to count.
+/// In a pending IPv4 record: no (proto, port) slot.
 const NO_SLOT: u32 = u32::MAX;
 
-/// An IPv4 record waiting in the pipeline: its source and its port slot.
+const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+
+/// An IPv4 record waiting in the pipeline.
 #[derive(Clone, Copy)]
 struct PendingV4 {
     source: u32,
     slot: u32,
+    /// UTC days since the epoch.
+    day: i32,
 }
 
 impl PendingV4 {
@@ -85,15 +117,66 @@ impl PendingV4 {
     }
 }
 
+/// What is kept per distinct source: enough for countries, ASNs,
+/// fingerprint sources and TSUBAME's research heuristic, in 16 bytes.
+#[derive(Clone, Copy, Default, Debug)]
+struct SourceStats {
+    packets: u64,
+    /// Every tag any of its packets carried.
+    tags: Tags,
+    /// The UTC day `day_ports` counts for.
+    day: i32,
+    /// Distinct (proto, port) pairs it sent to that day, up to the threshold.
+    day_ports: u8,
+    /// Crossed TSUBAME's threshold on some day.
+    research: bool,
+}
+
+impl SourceStats {
+    /// Counts one packet. `new_port_today` is `Some` for TCP and UDP with a
+    /// port: whether this (proto, port) is new for the source today.
+    /// Packets are taken in time order per source, as a capture holds them;
+    /// one from an earlier day than the source's latest does not count
+    /// towards the heuristic.
+    #[inline]
+    fn count(&mut self, first: bool, tags: Tags, day: i32, new_port_today: Option<bool>) {
+        self.packets += 1;
+        self.tags |= tags;
+        if first || day > self.day {
+            self.day = day;
+            self.day_ports = 0;
+        }
+        if new_port_today == Some(true) && day == self.day && !self.research {
+            self.day_ports += 1;
+            self.research = usize::from(self.day_ports) > PortSpread::THRESHOLD;
+        }
+    }
+}
+
+/// For a (port, source) pair: whether it is new, and whether it is new
+/// today, given the last day it was seen (stored in the pair's slot).
+#[inline]
+fn pair_seen(last_day: &mut i32, first: bool, day: i32) -> bool {
+    let new_today = first || *last_day < day;
+    *last_day = (*last_day).max(day);
+    if first {
+        *last_day = day;
+    }
+    new_today
+}
+
 /// Accumulates records into a [`Summary`].
 ///
 /// Exact, not sketched: analysts compare these counts with other tools, so
-/// distinct sources are kept in full sets. Per-port packets live in a flat
-/// table indexed by (proto, port); per-port sources in one set of
-/// (slot, source) keys, which also survives a scanner that sweeps all ports.
-/// The tables outgrow the CPU caches, so IPv4 updates go through a short
-/// pipeline that prefetches each record's slots before touching them (see
-/// [`DistinctSet`]); IPv6, rare on darknets, goes straight to hash sets.
+/// every source is kept ([`SourceStats`]) and every (port, source) pair, the
+/// latter in one table keyed by (slot, source) that also survives a scanner
+/// sweeping all ports. Per-port packets and sources sit side by side in a
+/// flat table indexed by (proto, port). Countries, ASNs and fingerprint
+/// sources are worked out per source at the end, so their cost follows the
+/// number of sources, not of packets. The tables outgrow the CPU caches, so
+/// IPv4 updates go through a short pipeline that prefetches each record's
+/// slots before touching them; IPv6, rare on darknets, goes straight to
+/// hash maps.
 pub struct SummaryBuilder {
     files: Vec<FileSummary>,
     packets: u64,
@@ -102,21 +185,19 @@ pub struct SummaryBuilder {
     first_ts: i64,
     last_ts: i64,
     protocols: ProtocolCounts,
-    /// Packets and distinct sources per (proto, port) slot, side by side
-    /// so one cache line serves both updates.
+    tag_packets: [u64; Tags::ALL.len()],
     ports: Box<[Tally]>,
-    /// Sources of records with no port slot (ICMP, later fragments...);
-    /// the sources in `port_sources_v4` join them in `finish`.
-    sources_v4: DistinctSet,
-    /// `slot << 32 | source`.
-    port_sources_v4: DistinctSet,
+    sources_v4: FlatMap<SourceStats>,
+    /// `slot << 32 | source` → the last UTC day the pair was seen.
+    pairs_v4: FlatMap<i32>,
     /// A ring of records not yet applied; `pending` of them, oldest at `head`.
     pipeline: [PendingV4; PIPELINE],
+    /// Tags of the records in `pipeline`, beside it to keep it small.
+    pipeline_tags: [Tags; PIPELINE],
     head: usize,
     pending: usize,
-    /// As for IPv4: sources with no port slot, joined by those in the pairs.
-    sources_v6: HashSet<u128>,
-    port_sources_v6: HashSet<(u32, u128)>,
+    sources_v6: HashMap<u128, SourceStats>,
+    pairs_v6: HashMap<(u32, u128), i32>,
 }
 
 impl Default for SummaryBuilder {
@@ -135,17 +216,20 @@ impl SummaryBuilder {
             first_ts: i64::MAX,
             last_ts: i64::MIN,
             protocols: ProtocolCounts::default(),
+            tag_packets: [0; Tags::ALL.len()],
             ports: vec![Tally::default(); PORT_SLOTS].into_boxed_slice(),
-            sources_v4: DistinctSet::new(),
-            port_sources_v4: DistinctSet::new(),
+            sources_v4: FlatMap::new(),
+            pairs_v4: FlatMap::new(),
             pipeline: [PendingV4 {
                 source: 0,
                 slot: NO_SLOT,
+                day: 0,
             }; PIPELINE],
+            pipeline_tags: [Tags::NONE; PIPELINE],
             head: 0,
             pending: 0,
-            sources_v6: HashSet::new(),
-            port_sources_v6: HashSet::new(),
+            sources_v6: HashMap::new(),
+            pairs_v6: HashMap::new(),
         }
     }
 
@@ -178,12 +262,20 @@ impl SummaryBuilder {
                 source,
                 protocol,
                 dst_port,
-            } => self.decoded(source, protocol, dst_port),
+                tags,
+            } => self.decoded(ts_ns, source, protocol, dst_port, tags),
         }
     }
 
     #[inline]
-    fn decoded(&mut self, source: AddrKey, proto: u8, dst_port: Option<u16>) {
+    fn decoded(
+        &mut self,
+        ts_ns: i64,
+        source: AddrKey,
+        proto: u8,
+        dst_port: Option<u16>,
+        tags: Tags,
+    ) {
         let slot = match proto {
             protocol::TCP => {
                 self.protocols.tcp += 1;
@@ -206,65 +298,81 @@ impl SummaryBuilder {
                 None
             }
         };
+        if !tags.is_empty() {
+            for (i, (tag, _)) in Tags::ALL.iter().enumerate() {
+                self.tag_packets[i] += u64::from(tags.contains(*tag));
+            }
+        }
+        // Days before 1970 or after 5.8 million years saturate; they only
+        // bound the research heuristic's day.
+        let day = ts_ns
+            .div_euclid(NANOS_PER_DAY)
+            .clamp(i32::MIN.into(), i32::MAX.into()) as i32;
         match source {
-            AddrKey::V4(source) => self.push_v4(PendingV4 {
-                source,
-                slot: slot.map_or(NO_SLOT, |slot| slot as u32),
-            }),
-            AddrKey::V6(src) => match slot {
-                Some(slot) => {
+            AddrKey::V4(source) => self.push_v4(
+                PendingV4 {
+                    source,
+                    slot: slot.map_or(NO_SLOT, |slot| slot as u32),
+                    day,
+                },
+                tags,
+            ),
+            AddrKey::V6(src) => {
+                let new_port_today = slot.map(|slot| {
+                    let (first, last_day) = match self.pairs_v6.entry((slot as u32, src)) {
+                        hashbrown::hash_map::Entry::Occupied(e) => (false, e.into_mut()),
+                        hashbrown::hash_map::Entry::Vacant(e) => (true, e.insert(day)),
+                    };
                     let tally = &mut self.ports[slot];
                     tally.packets += 1;
-                    if self.port_sources_v6.insert((slot as u32, src)) {
-                        tally.sources += 1;
-                    }
-                }
-                None => {
-                    self.sources_v6.insert(src);
-                }
-            },
+                    tally.sources += u64::from(first);
+                    pair_seen(last_day, first, day)
+                });
+                let first = !self.sources_v6.contains_key(&src);
+                let stats = self.sources_v6.entry(src).or_default();
+                stats.count(first, tags, day, new_port_today);
+            }
         }
     }
 
     /// Prefetches what `record` will touch, applies the oldest pending
     /// record if the pipeline is full, and queues `record`.
     #[inline]
-    fn push_v4(&mut self, record: PendingV4) {
-        if record.slot == NO_SLOT {
-            self.sources_v4.prefetch(u64::from(record.source));
-        } else {
-            prefetch_read(&self.ports[record.slot as usize].packets);
-            self.port_sources_v4.prefetch(record.pair());
+    fn push_v4(&mut self, record: PendingV4, tags: Tags) {
+        self.sources_v4.prefetch(u64::from(record.source));
+        if record.slot != NO_SLOT {
+            prefetch_read(&self.ports[record.slot as usize]);
+            self.pairs_v4.prefetch(record.pair());
         }
         let at = (self.head + self.pending) % PIPELINE;
         if self.pending == PIPELINE {
-            self.apply_v4(self.pipeline[self.head]);
+            self.apply_v4(self.head);
             self.head = (self.head + 1) % PIPELINE;
         } else {
             self.pending += 1;
         }
         self.pipeline[at] = record;
+        self.pipeline_tags[at] = tags;
     }
 
     #[inline]
-    fn apply_v4(&mut self, record: PendingV4) {
-        // One set update per record: a source seen on a port is in the
-        // pairs, and joins the distinct sources in `finish`.
-        if record.slot == NO_SLOT {
-            self.sources_v4.insert(u64::from(record.source));
-        } else {
+    fn apply_v4(&mut self, at: usize) {
+        let record = self.pipeline[at];
+        let new_port_today = (record.slot != NO_SLOT).then(|| {
+            let (last_day, first) = self.pairs_v4.entry(record.pair());
             let tally = &mut self.ports[record.slot as usize];
             tally.packets += 1;
-            if self.port_sources_v4.insert(record.pair()) {
-                tally.sources += 1;
-            }
-        }
+            tally.sources += u64::from(first);
+            pair_seen(last_day, first, record.day)
+        });
+        let (stats, first) = self.sources_v4.entry(u64::from(record.source));
+        stats.count(first, self.pipeline_tags[at], record.day, new_port_today);
     }
 
     /// Applies every pending record, oldest first.
     fn drain_v4(&mut self) {
         while self.pending > 0 {
-            self.apply_v4(self.pipeline[self.head]);
+            self.apply_v4(self.head);
             self.head = (self.head + 1) % PIPELINE;
             self.pending -= 1;
         }
@@ -275,12 +383,98 @@ impl SummaryBuilder {
         self.packets
     }
 
-    pub fn finish(mut self) -> Summary {
+    /// The summary without countries, ASNs or research organisations.
+    pub fn finish(self) -> Summary {
+        self.finish_with(None)
+    }
+
+    /// The summary, with countries, ASNs and research organisations when
+    /// `attribution` is given.
+    pub fn finish_with(mut self, attribution: Option<&dyn Attribution>) -> Summary {
         self.drain_v4();
-        let pair_sources = self.port_sources_v4.iter().map(|key| key & 0xFFFF_FFFF);
-        self.sources_v4.extend(pair_sources);
-        self.sources_v6
-            .extend(self.port_sources_v6.iter().map(|&(_, src)| src));
+        let sources = self
+            .sources_v4
+            .iter()
+            .map(|(k, s)| (AddrKey::V4(k as u32), s))
+            .chain(self.sources_v6.iter().map(|(k, s)| (AddrKey::V6(*k), s)));
+
+        let mut fingerprints: BTreeMap<String, Tally> = Tags::ALL
+            .iter()
+            .zip(self.tag_packets)
+            .map(|((_, name), packets)| {
+                (
+                    name.to_string(),
+                    Tally {
+                        packets,
+                        sources: 0,
+                    },
+                )
+            })
+            .collect();
+        let mut research = Tally::default();
+        let mut organisations = Tally::default();
+        let mut countries: BTreeMap<[u8; 2], Tally> = BTreeMap::new();
+        let mut asns: BTreeMap<u32, (String, Tally)> = BTreeMap::new();
+        let mut count = 0u64;
+        for (key, stats) in sources {
+            count += 1;
+            for (tag, name) in stats.tags.iter() {
+                let _ = tag;
+                if let Some(t) = fingerprints.get_mut(name) {
+                    t.sources += 1;
+                }
+            }
+            if stats.research {
+                research.add(stats.packets);
+            }
+            let Some(attribution) = attribution else {
+                continue;
+            };
+            let addr = IpAddr::from(key);
+            let cc = attribution.country(addr).unwrap_or(*b"ZZ");
+            countries.entry(cc).or_default().add(stats.packets);
+            let asn = attribution.asn(addr);
+            let (number, name) = asn.unwrap_or((0, "unknown"));
+            asns.entry(number)
+                .or_insert_with(|| (name.to_string(), Tally::default()))
+                .1
+                .add(stats.packets);
+            if attribution
+                .research_organisation(addr, asn.map(|a| a.0))
+                .is_some()
+            {
+                organisations.add(stats.packets);
+            }
+        }
+        fingerprints.insert(RESEARCH_HEURISTIC.to_string(), research);
+
+        let (countries, asns) = match attribution {
+            None => (None, None),
+            Some(_) => {
+                fingerprints.insert(RESEARCH_ORGANISATION.to_string(), organisations);
+                let mut countries: Vec<CountryCount> = countries
+                    .into_iter()
+                    .map(|(cc, t)| CountryCount {
+                        cc: String::from_utf8_lossy(&cc).into_owned(),
+                        packets: t.packets,
+                        sources: t.sources,
+                    })
+                    .collect();
+                countries.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.cc.cmp(&b.cc)));
+                let mut asns: Vec<AsnCount> = asns
+                    .into_iter()
+                    .map(|(asn, (name, t))| AsnCount {
+                        asn,
+                        name,
+                        packets: t.packets,
+                        sources: t.sources,
+                    })
+                    .collect();
+                asns.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.asn.cmp(&b.asn)));
+                (Some(countries), Some(asns))
+            }
+        };
+
         let mut ports: Vec<PortCount> = self
             .ports
             .iter()
@@ -323,11 +517,11 @@ impl SummaryBuilder {
             first_ts,
             last_ts,
             protocols: self.protocols,
-            sources: (self.sources_v4.len() + self.sources_v6.len()) as u64,
+            sources: count,
             ports,
-            fingerprints: None,
-            countries: None,
-            asns: None,
+            fingerprints: Some(fingerprints),
+            countries,
+            asns,
         }
     }
 }
@@ -341,6 +535,7 @@ mod tests {
             source: AddrKey::V4(src),
             protocol: protocol::TCP,
             dst_port: Some(port),
+            tags: Tags::NONE,
         }
     }
 
@@ -358,6 +553,7 @@ mod tests {
                 source: AddrKey::V4(1),
                 protocol: protocol::UDP,
                 dst_port: Some(23),
+                tags: Tags::NONE,
             },
         );
         b.record(
@@ -367,6 +563,7 @@ mod tests {
                 source: AddrKey::V6(7),
                 protocol: protocol::TCP,
                 dst_port: Some(23),
+                tags: Tags::NONE,
             },
         );
         // A later fragment: protocol counted, no port.
@@ -377,6 +574,7 @@ mod tests {
                 source: AddrKey::V4(9),
                 protocol: protocol::TCP,
                 dst_port: None,
+                tags: Tags::NONE,
             },
         );
         b.record(7, 42, Outcome::Rejected(Rejection::NotIp));
@@ -433,6 +631,7 @@ mod tests {
                 source: AddrKey::V4(1),
                 protocol: protocol::UDP,
                 dst_port: Some(1),
+                tags: Tags::NONE,
             },
         );
         b.record(
@@ -442,6 +641,7 @@ mod tests {
                 source: AddrKey::V4(1),
                 protocol: protocol::UDP,
                 dst_port: Some(1),
+                tags: Tags::NONE,
             },
         );
         let order: Vec<_> = b.finish().ports.iter().map(|p| (p.proto, p.port)).collect();
@@ -479,47 +679,92 @@ mod tests {
 #[cfg(test)]
 mod model {
     //! The builder against the obvious implementation, on random records:
-    //! its batching, prefetch pipeline and late merge of port sources must
-    //! not change a single count.
+    //! its prefetch pipeline, per-source tables and per-day port tracking
+    //! must not change a single count.
     use super::*;
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
 
+    const DAY: i64 = NANOS_PER_DAY;
+
     fn outcome() -> impl Strategy<Value = Outcome> {
         let source = prop_oneof![
-            4 => (0u32..300).prop_map(AddrKey::V4),
-            1 => (0u128..50).prop_map(AddrKey::V6),
+            4 => (0u32..40).prop_map(AddrKey::V4),
+            1 => (0u128..10).prop_map(AddrKey::V6),
         ];
         let protocol = prop_oneof![Just(6u8), Just(17), Just(1), Just(58), Just(47)];
+        let tags = (0u16..32).prop_map(Tags);
         prop_oneof![
-            20 => (source, protocol, proptest::option::weighted(0.9, 0u16..40)).prop_map(|(source, protocol, port)| {
+            20 => (source, protocol, proptest::option::weighted(0.9, 0u16..30), tags).prop_map(|(source, protocol, port, tags)| {
                 let dst_port = if matches!(protocol, 6 | 17) { port } else { None };
-                Outcome::Decoded { source, protocol, dst_port }
+                Outcome::Decoded { source, protocol, dst_port, tags }
             }),
             1 => Just(Outcome::Rejected(Rejection::NotIp)),
             1 => Just(Outcome::Rejected(Rejection::Truncated)),
         ]
     }
 
+    /// Countries, ASNs and organisations by simple rules on the address.
+    struct Fake;
+
+    fn low(addr: IpAddr) -> u8 {
+        match addr {
+            IpAddr::V4(a) => a.octets()[3],
+            IpAddr::V6(a) => a.octets()[15] + 100,
+        }
+    }
+
+    impl Attribution for Fake {
+        fn country(&self, source: IpAddr) -> Option<[u8; 2]> {
+            [None, Some(*b"AA"), Some(*b"BB")][usize::from(low(source) % 3)]
+        }
+        fn asn(&self, source: IpAddr) -> Option<(u32, &str)> {
+            (low(source) % 2 == 1).then(|| (64_500 + u32::from(low(source) % 4), "AS-TEST"))
+        }
+        fn research_organisation(&self, source: IpAddr, _asn: Option<u32>) -> Option<&str> {
+            (low(source) % 7 == 0).then_some("Research Org")
+        }
+    }
+
+    #[derive(Default)]
+    struct Source {
+        packets: u64,
+        tags: u16,
+        ports_by_day: BTreeMap<i64, BTreeSet<(bool, u16)>>,
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
-        fn counts_equal_a_naive_model(records in proptest::collection::vec((any::<i64>(), 0u32..2000, outcome()), 0..3000)) {
+        fn counts_equal_a_naive_model(
+            mut records in proptest::collection::vec((0i64..4 * DAY, 0u32..2000, outcome()), 0..3000),
+            attributed in any::<bool>(),
+        ) {
+            // Captures hold each source's packets in time order.
+            records.sort_by_key(|r| r.0);
             let mut builder = SummaryBuilder::new();
-            let mut sources = BTreeSet::new();
+            let mut sources: BTreeMap<AddrKey, Source> = BTreeMap::new();
             let mut ports: BTreeMap<(bool, u16), (u64, BTreeSet<AddrKey>)> = BTreeMap::new();
+            let mut tag_packets = [0u64; 5];
             for &(ts, len, outcome) in &records {
                 builder.record(ts, len, outcome);
-                if let Outcome::Decoded { source, protocol, dst_port } = outcome {
-                    sources.insert(source);
+                if let Outcome::Decoded { source, protocol, dst_port, tags } = outcome {
+                    let s = sources.entry(source).or_default();
+                    s.packets += 1;
+                    s.tags |= tags.0;
+                    for (i, count) in tag_packets.iter_mut().enumerate() {
+                        *count += u64::from(tags.0 >> i & 1);
+                    }
                     if let Some(port) = dst_port {
-                        let entry = ports.entry((protocol == 17, port)).or_default();
+                        let key = (protocol == 17, port);
+                        s.ports_by_day.entry(ts.div_euclid(DAY)).or_default().insert(key);
+                        let entry = ports.entry(key).or_default();
                         entry.0 += 1;
                         entry.1.insert(source);
                     }
                 }
             }
-            let s = builder.finish();
+            let s = builder.finish_with(attributed.then_some(&Fake as &dyn Attribution));
             prop_assert_eq!(s.packets, records.len() as u64);
             prop_assert_eq!(s.bytes, records.iter().map(|r| u64::from(r.1)).sum::<u64>());
             prop_assert_eq!(s.sources, sources.len() as u64);
@@ -533,6 +778,42 @@ mod model {
             prop_assert_eq!(got, want);
             prop_assert_eq!(s.first_ts.map(|t| t.0), records.iter().map(|r| r.0).min());
             prop_assert_eq!(s.last_ts.map(|t| t.0), records.iter().map(|r| r.0).max());
+
+            let fingerprints = s.fingerprints.as_ref().unwrap();
+            for (i, (_, name)) in Tags::ALL.iter().enumerate() {
+                let sources_with = sources.values().filter(|s| s.tags >> i & 1 == 1).count() as u64;
+                prop_assert_eq!(fingerprints[*name], Tally { packets: tag_packets[i], sources: sources_with });
+            }
+            let mut research = Tally::default();
+            for source in sources.values() {
+                if source.ports_by_day.values().any(|ports| ports.len() > PortSpread::THRESHOLD) {
+                    research.add(source.packets);
+                }
+            }
+            prop_assert_eq!(fingerprints[RESEARCH_HEURISTIC], research);
+
+            if !attributed {
+                prop_assert!(s.countries.is_none() && s.asns.is_none());
+                prop_assert!(!fingerprints.contains_key(RESEARCH_ORGANISATION));
+                return Ok(());
+            }
+            let (mut countries, mut asns, mut organisations) = (BTreeMap::new(), BTreeMap::new(), Tally::default());
+            for (key, source) in &sources {
+                let addr = IpAddr::from(*key);
+                let cc = Fake.country(addr).map_or("ZZ".to_string(), |c| String::from_utf8_lossy(&c).into_owned());
+                countries.entry(cc).or_insert_with(Tally::default).add(source.packets);
+                asns.entry(Fake.asn(addr).map_or(0, |a| a.0)).or_insert_with(Tally::default).add(source.packets);
+                if Fake.research_organisation(addr, None).is_some() {
+                    organisations.add(source.packets);
+                }
+            }
+            let got: BTreeMap<String, Tally> = s.countries.unwrap().into_iter()
+                .map(|c| (c.cc, Tally { packets: c.packets, sources: c.sources })).collect();
+            prop_assert_eq!(got, countries);
+            let got: BTreeMap<u32, Tally> = s.asns.unwrap().into_iter()
+                .map(|a| (a.asn, Tally { packets: a.packets, sources: a.sources })).collect();
+            prop_assert_eq!(got, asns);
+            prop_assert_eq!(fingerprints[RESEARCH_ORGANISATION], organisations);
         }
     }
 }

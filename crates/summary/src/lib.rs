@@ -9,13 +9,16 @@
 //! which is how simulated captures carry their ground truth.
 
 mod builder;
-mod distinct;
+mod flat_map;
 mod services;
 mod summary;
 mod text;
 mod timestamp;
 
-pub use builder::{Outcome, Rejection, SummaryBuilder};
+pub use builder::{
+    Attribution, Outcome, Rejection, SummaryBuilder, RESEARCH_HEURISTIC, RESEARCH_ORGANISATION,
+    UNKNOWN_COUNTRY,
+};
 pub use services::service_name;
 pub use summary::{
     AsnCount, CountryCount, ErrorCounts, FileSummary, PortCount, PortProto, ProtocolCounts,

@@ -65,6 +65,14 @@ pub struct ErrorCounts {
     pub malformed: u64,
 }
 
+impl Tally {
+    /// Adds one source with its packets.
+    pub fn add(&mut self, packets: u64) {
+        self.packets += packets;
+        self.sources += 1;
+    }
+}
+
 impl ErrorCounts {
     pub fn total(&self) -> u64 {
         self.truncated + self.unsupported_link + self.not_ip + self.malformed
@@ -151,6 +159,7 @@ mod tests {
                 source: AddrKey::V4(1),
                 protocol: 6,
                 dst_port: Some(23),
+                tags: hirundo_fingerprint::Tags::NONE,
             },
         );
         b.add_file("x.pcap", "pcap", 1);
@@ -169,6 +178,7 @@ mod tests {
             "protocols",
             "sources",
             "ports",
+            "fingerprints",
         ];
         let positions: Vec<usize> = keys
             .iter()
@@ -182,7 +192,24 @@ mod tests {
         assert_eq!(
             json.as_object().unwrap().len(),
             keys.len(),
-            "no other keys until enrichment"
+            "countries and ASNs only with attribution"
+        );
+        let fingerprints: Vec<&str> = json["fingerprints"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            fingerprints,
+            [
+                "backscatter",
+                "masscan",
+                "mirai",
+                "research_heuristic",
+                "spoofed",
+                "zmap"
+            ]
         );
         assert_eq!(json["schema"], "hirundo.summary/1");
         assert_eq!(json["first_ts"], "2026-01-01T00:00:00.123456789Z");
