@@ -108,6 +108,26 @@ fn scanner_fingerprints_equal_the_truth_for_three_seeds() {
     }
 }
 
+/// The acceptance as stated: for every fingerprint, packets and distinct
+/// sources from tagging the frames equal the truth file's, which the
+/// generator writes from what it built, never by tagging.
+#[test]
+fn every_fingerprint_equals_the_summary_truth_for_three_seeds() {
+    for seed in SEEDS {
+        let (tagged, truth) = run(seed, 1);
+        let expected = truth
+            .summary
+            .fingerprints
+            .as_ref()
+            .expect("the simulator's truth carries fingerprints");
+        for (_, name) in Tags::ALL {
+            let want = expected.get(name).copied().unwrap_or_default();
+            assert!(want.packets > 0, "seed {seed}: no {name} in the truth");
+            assert_eq!(tagged.tally(name), want, "seed {seed}: {name}");
+        }
+    }
+}
+
 /// The issue counts UDP from source port 53 as backscatter, and so does
 /// Corsaro3. The simulator's "fragment" family is exactly that: a DNS
 /// response reflected to a spoofed darknet address, whose first fragment
