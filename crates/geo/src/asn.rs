@@ -3,7 +3,9 @@ use std::fmt;
 use std::num::NonZeroU32;
 
 /// An autonomous system number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Asn(pub u32);
 
@@ -26,7 +28,10 @@ impl AsIndex {
     }
 
     pub(crate) fn from_position(position: usize) -> Option<AsIndex> {
-        u32::try_from(position + 1).ok().and_then(NonZeroU32::new).map(AsIndex)
+        u32::try_from(position + 1)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .map(AsIndex)
     }
 }
 
@@ -181,12 +186,25 @@ mod tests {
         let (reg, remap) = b.finish();
         assert_eq!(reg.len(), 3);
         assert_eq!(reg.name_count(), 2);
-        assert_eq!(reg.get(remap[x.position()]), Some((Asn(13335), "Cloudflare, Inc.")));
-        assert_eq!(reg.get(remap[y.position()]), Some((Asn(2500), "WIDE Project")));
-        assert_eq!(reg.get(remap[w.position()]), Some((Asn(64500), "WIDE Project")));
+        assert_eq!(
+            reg.get(remap[x.position()]),
+            Some((Asn(13335), "Cloudflare, Inc."))
+        );
+        assert_eq!(
+            reg.get(remap[y.position()]),
+            Some((Asn(2500), "WIDE Project"))
+        );
+        assert_eq!(
+            reg.get(remap[w.position()]),
+            Some((Asn(64500), "WIDE Project"))
+        );
         assert_eq!(
             reg.records().collect::<Vec<_>>(),
-            [(Asn(2500), "WIDE Project"), (Asn(13335), "Cloudflare, Inc."), (Asn(64500), "WIDE Project")]
+            [
+                (Asn(2500), "WIDE Project"),
+                (Asn(13335), "Cloudflare, Inc."),
+                (Asn(64500), "WIDE Project")
+            ]
         );
         assert_eq!(Asn(64500).to_string(), "AS64500");
     }

@@ -49,7 +49,10 @@ mod tests {
             "https://www.nro.net",
             "https://location.ipfire.org",
         ] {
-            assert!(ATTRIBUTION_HTML.contains(&format!("href=\"{link}\"")), "{link}");
+            assert!(
+                ATTRIBUTION_HTML.contains(&format!("href=\"{link}\"")),
+                "{link}"
+            );
         }
     }
 }

@@ -51,12 +51,20 @@ impl GeoConfig {
     /// Checks what can be checked without reading files: every entry fits
     /// its list, no entry is listed twice, paths are not empty.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_list("country", &self.country, &[GEO_WHOIS_ASN_COUNTRY, TOR_GEOIP])?;
+        check_list(
+            "country",
+            &self.country,
+            &[GEO_WHOIS_ASN_COUNTRY, TOR_GEOIP],
+        )?;
         check_list("asn", &self.asn, &[ASN])
     }
 }
 
-fn check_list(field: &'static str, list: &[SourceSpec], builtin_keys: &[&str]) -> Result<(), ConfigError> {
+fn check_list(
+    field: &'static str,
+    list: &[SourceSpec],
+    builtin_keys: &[&str],
+) -> Result<(), ConfigError> {
     let err = |message: String| Err(ConfigError { field, message });
     for (i, spec) in list.iter().enumerate() {
         if list[..i].contains(spec) {
@@ -212,8 +220,14 @@ mod tests {
             (r#"{"asn": ["mmdb:"]}"#, "geo.asn: \"mmdb:\" has no file path after the colon"),
         ];
         for (json, message) in cases {
-            assert_eq!(config(json).unwrap().validate().unwrap_err().to_string(), message);
+            assert_eq!(
+                config(json).unwrap().validate().unwrap_err().to_string(),
+                message
+            );
         }
-        config(r#"{"country": [], "asn": []}"#).unwrap().validate().unwrap();
+        config(r#"{"country": [], "asn": []}"#)
+            .unwrap()
+            .validate()
+            .unwrap();
     }
 }

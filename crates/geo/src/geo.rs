@@ -10,7 +10,8 @@ use crate::{Asn, CountryCode, GeoConfig, LoadError, SourceSpec};
 
 /// The shipped dataset's bytes, `data/ipdb.hgeo` at the repository root.
 #[cfg(feature = "builtin")]
-pub const BUILTIN_DATASET: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ipdb.hgeo"));
+pub const BUILTIN_DATASET: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ipdb.hgeo"));
 
 /// Which source an answer came from: an index into [`Geo::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,7 +77,9 @@ impl<'a> Lookup<'a> {
 
     /// Whether the sources that answered name more than one country.
     pub fn countries_disagree(&self) -> bool {
-        self.countries.windows(2).any(|w| w[0].country != w[1].country)
+        self.countries
+            .windows(2)
+            .any(|w| w[0].country != w[1].country)
     }
 
     /// Whether the sources that answered name more than one AS number.
@@ -131,20 +134,30 @@ impl Geo {
             .iter()
             .chain(&config.asn)
             .any(|s| matches!(s, SourceSpec::Builtin(_)));
-        let builtin = if uses_builtin { Some(builtin_dataset()?) } else { None };
+        let builtin = if uses_builtin {
+            Some(builtin_dataset()?)
+        } else {
+            None
+        };
         let mut geo = Geo::empty();
-        for (kind, list) in [(SourceKind::Country, &config.country), (SourceKind::Asn, &config.asn)] {
+        for (kind, list) in [
+            (SourceKind::Country, &config.country),
+            (SourceKind::Asn, &config.asn),
+        ] {
             for spec in list {
                 match spec {
                     SourceSpec::Builtin(key) => {
                         let dataset = builtin.as_ref().ok_or(LoadError::NoBuiltin)?;
                         for s in &dataset.sources {
-                            if s.info.kind != kind || key.as_ref().is_some_and(|k| *k != s.info.key) {
+                            if s.info.kind != kind || key.as_ref().is_some_and(|k| *k != s.info.key)
+                            {
                                 continue;
                             }
                             let source = builtin_source(&s.info);
                             match &s.tables {
-                                SourceTables::Country(t) => geo.add_country_source(source, t.clone()),
+                                SourceTables::Country(t) => {
+                                    geo.add_country_source(source, t.clone())
+                                }
                                 SourceTables::Asn(t) => geo.add_asn_source(source, t.clone()),
                             };
                         }
@@ -160,7 +173,8 @@ impl Geo {
                         };
                         match kind {
                             SourceKind::Country => {
-                                let (table, info) = read_mmdb_countries(&bytes).map_err(mmdb_err)?;
+                                let (table, info) =
+                                    read_mmdb_countries(&bytes).map_err(mmdb_err)?;
                                 geo.add_country_source(mmdb_source(kind, path, &info), table);
                             }
                             SourceKind::Asn => {
@@ -190,7 +204,11 @@ impl Geo {
     }
 
     /// Adds a country source after those already there.
-    pub fn add_country_source(&mut self, source: Source, table: impl Into<Arc<CountryTable>>) -> SourceId {
+    pub fn add_country_source(
+        &mut self,
+        source: Source,
+        table: impl Into<Arc<CountryTable>>,
+    ) -> SourceId {
         let id = self.push_source(Source {
             kind: SourceKind::Country,
             ..source

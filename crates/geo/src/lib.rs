@@ -22,8 +22,8 @@
 //! disagreements show. [`ATTRIBUTION`] is the credit the shipped data's
 //! licences require.
 
-pub mod attribution;
 mod asn;
+pub mod attribution;
 mod config;
 mod country;
 mod dataset;

@@ -68,7 +68,8 @@ pub fn read_mmdb_countries(bytes: &[u8]) -> Result<(CountryTable, MmdbInfo), Str
         let country = match cache.get(&offset) {
             Some(&c) => c,
             None => {
-                let record: Option<CountryRecord<'_>> = result.decode().map_err(|e| e.to_string())?;
+                let record: Option<CountryRecord<'_>> =
+                    result.decode().map_err(|e| e.to_string())?;
                 let code = record.and_then(|r| {
                     r.country
                         .and_then(|c| c.iso_code)
@@ -165,7 +166,8 @@ enum Span {
 }
 
 fn open(bytes: &[u8]) -> Result<maxminddb::Reader<&[u8]>, String> {
-    let reader = maxminddb::Reader::from_source(bytes).map_err(|e| format!("not a valid MaxMind DB file: {e}"))?;
+    let reader = maxminddb::Reader::from_source(bytes)
+        .map_err(|e| format!("not a valid MaxMind DB file: {e}"))?;
     match reader.metadata().ip_version {
         4 | 6 => Ok(reader),
         v => Err(format!("metadata ip_version is {v}, not 4 or 6")),
@@ -184,9 +186,17 @@ fn walk<'a>(
         let result = result.map_err(|e| e.to_string())?;
         let network = result.network().map_err(|e| e.to_string())?;
         let span = match (network.network(), network.prefix()) {
-            (IpAddr::V4(a), p) if p <= 32 => Span::V4(u32::from(a), u32::from(a) | host_mask::<u32>(p)),
-            (IpAddr::V6(a), p) if p <= 128 => Span::V6(u128::from(a), u128::from(a) | host_mask::<u128>(p)),
-            (addr, p) => return Err(format!("network {addr}/{p} in the search tree is not valid")),
+            (IpAddr::V4(a), p) if p <= 32 => {
+                Span::V4(u32::from(a), u32::from(a) | host_mask::<u32>(p))
+            }
+            (IpAddr::V6(a), p) if p <= 128 => {
+                Span::V6(u128::from(a), u128::from(a) | host_mask::<u128>(p))
+            }
+            (addr, p) => {
+                return Err(format!(
+                    "network {addr}/{p} in the search tree is not valid"
+                ))
+            }
         };
         f(&result, span)?;
     }
@@ -195,7 +205,11 @@ fn walk<'a>(
 
 fn host_mask<A: IpKey>(prefix: u8) -> A {
     let bits = A::BITS - u32::from(prefix);
-    let mask = if bits == 0 { 0 } else { u128::MAX >> (128 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX >> (128 - bits)
+    };
     A::from_u128(mask).unwrap_or(A::MAX)
 }
 

@@ -4,17 +4,28 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 /// An IP address as an integer: `u32` for IPv4, `u128` for IPv6.
+///
+/// A table searches on an address's high part (all 32 bits of IPv4, the
+/// top 64 of IPv6) and only looks at the low 64 bits of IPv6 when a range
+/// starts inside the address's own /64, which is rare: comparing and
+/// moving `u64`s instead of `u128`s halves the memory a search touches.
 pub trait IpKey: Copy + Ord + Hash + Debug + Send + Sync + 'static {
     /// Address width in bits.
     const BITS: u32;
     const ZERO: Self;
     const MAX: Self;
+    /// Whether the address has bits below [`IpKey::High`].
+    const HAS_LOW: bool;
+    /// The part a search compares first.
+    type High: Copy + Ord + Into<u64> + Debug + Send + Sync + 'static;
 
+    fn high(self) -> Self::High;
+    /// The bits below the high part; 0 for IPv4.
+    fn low(self) -> u64;
+    fn from_parts(high: Self::High, low: u64) -> Self;
     fn to_u128(self) -> u128;
     /// The address, if `v` fits the width.
     fn from_u128(v: u128) -> Option<Self>;
-    /// The top [`RangeTable::INDEX_BITS`] bits.
-    fn bucket(self) -> usize;
     fn checked_next(self) -> Option<Self>;
 }
 
@@ -22,6 +33,20 @@ impl IpKey for u32 {
     const BITS: u32 = 32;
     const ZERO: u32 = 0;
     const MAX: u32 = u32::MAX;
+    const HAS_LOW: bool = false;
+    type High = u32;
+    #[inline]
+    fn high(self) -> u32 {
+        self
+    }
+    #[inline]
+    fn low(self) -> u64 {
+        0
+    }
+    #[inline]
+    fn from_parts(high: u32, _: u64) -> u32 {
+        high
+    }
     #[inline]
     fn to_u128(self) -> u128 {
         self.into()
@@ -29,10 +54,6 @@ impl IpKey for u32 {
     #[inline]
     fn from_u128(v: u128) -> Option<u32> {
         u32::try_from(v).ok()
-    }
-    #[inline]
-    fn bucket(self) -> usize {
-        (self >> (32 - INDEX_BITS)) as usize
     }
     #[inline]
     fn checked_next(self) -> Option<u32> {
@@ -44,6 +65,20 @@ impl IpKey for u128 {
     const BITS: u32 = 128;
     const ZERO: u128 = 0;
     const MAX: u128 = u128::MAX;
+    const HAS_LOW: bool = true;
+    type High = u64;
+    #[inline]
+    fn high(self) -> u64 {
+        (self >> 64) as u64
+    }
+    #[inline]
+    fn low(self) -> u64 {
+        self as u64
+    }
+    #[inline]
+    fn from_parts(high: u64, low: u64) -> u128 {
+        (u128::from(high) << 64) | u128::from(low)
+    }
     #[inline]
     fn to_u128(self) -> u128 {
         self
@@ -53,36 +88,45 @@ impl IpKey for u128 {
         Some(v)
     }
     #[inline]
-    fn bucket(self) -> usize {
-        (self >> (128 - INDEX_BITS)) as usize
-    }
-    #[inline]
     fn checked_next(self) -> Option<u128> {
         self.checked_add(1)
     }
 }
 
-/// Width of the first-level index: the top bits of an address pick the
-/// slice of the table a binary search then runs in.
-const INDEX_BITS: u32 = 16;
+/// Buckets in the first-level index.
+const BUCKETS: usize = 1 << 16;
 
 /// Address ranges and what each one maps to, for lookups by address.
 ///
 /// The table partitions the whole address space: entry `i` covers
-/// `starts[i]..starts[i + 1]` (the last one up to the top address) and
-/// holds `Some(value)` or `None` for space no source row covers. `starts[0]`
-/// is always 0. A lookup reads a first-level index of the top 16 address
-/// bits, then binary-searches the few entries that start under that prefix.
+/// `start(i)..start(i + 1)` (the last one up to the top address) and holds
+/// `Some(value)`, or `None` for space no source row covers. The first
+/// entry starts at address 0.
+///
+/// A lookup reads a first-level index of 65,536 buckets, then
+/// binary-searches the entries that start in the address's bucket. The
+/// buckets split the stretch between the table's lowest and highest
+/// non-zero starts evenly (for IPv6 data, roughly 2001::/16 to 2c0f::/16,
+/// so a bucket is about a /20 rather than a whole /16), which keeps the
+/// searched slices short.
 ///
 /// Built by [`RangeTableBuilder`], which flattens nested and overlapping
 /// rows, or decoded from the dataset file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RangeTable<A, V> {
-    starts: Vec<A>,
+pub struct RangeTable<A: IpKey, V> {
+    /// High part of each entry's start.
+    highs: Vec<A::High>,
+    /// Low part of each entry's start; empty for IPv4.
+    lows: Vec<u64>,
     values: Vec<Option<V>>,
-    /// `index[b]` is how many entries start below the first address with
-    /// top bits `b`; `2^16 + 1` entries.
+    /// `index[b]` is how many entries start in buckets before `b`;
+    /// `BUCKETS + 1` entries.
     index: Box<[u32]>,
+    /// Bucket of a high part `h`: 0 below `base`, else `(h - base) >>
+    /// shift`, capped at the last bucket. Monotone in `h`, which is all
+    /// the search needs.
+    base: u64,
+    shift: u32,
 }
 
 /// One entry of a [`RangeTable`]: an inclusive range and its value.
@@ -147,20 +191,41 @@ impl<A: IpKey, V: Copy + Eq> RangeTable<A, V> {
                 start: starts[position + 1].to_u128(),
             });
         }
-        let buckets = 1usize << INDEX_BITS;
-        let mut index = vec![0u32; buckets + 1];
-        // index[b] = #starts with bucket < b; fill by counting per bucket.
-        for s in &starts {
-            index[s.bucket() + 1] += 1;
+        let highs: Vec<A::High> = starts.iter().map(|s| s.high()).collect();
+        let lows: Vec<u64> = match A::HAS_LOW {
+            true => starts.iter().map(|s| s.low()).collect(),
+            false => Vec::new(),
+        };
+        let base = highs.get(1).map_or(0, |&h| h.into());
+        let top = highs.last().map_or(0, |&h| h.into());
+        let span_bits = 64 - (top - base).leading_zeros();
+        let mut table = RangeTable {
+            highs,
+            lows,
+            values,
+            index: Box::new([]),
+            base,
+            shift: span_bits.saturating_sub(BUCKETS.trailing_zeros()),
+        };
+        let mut index = vec![0u32; BUCKETS + 1];
+        // index[b + 1] counts the starts in bucket b, then sums run.
+        for &h in &table.highs {
+            index[table.bucket(h) + 1] += 1;
         }
-        for b in 1..=buckets {
+        for b in 1..=BUCKETS {
             index[b] += index[b - 1];
         }
-        Ok(RangeTable {
-            starts,
-            values,
-            index: index.into_boxed_slice(),
-        })
+        table.index = index.into_boxed_slice();
+        Ok(table)
+    }
+
+    #[inline]
+    fn bucket(&self, high: A::High) -> usize {
+        let h: u64 = high.into();
+        match h.checked_sub(self.base) {
+            Some(d) => ((d >> self.shift) as usize).min(BUCKETS - 1),
+            None => 0,
+        }
     }
 
     /// The value for an address, if a range holds one.
@@ -175,26 +240,47 @@ impl<A: IpKey, V: Copy + Eq> RangeTable<A, V> {
     }
 
     /// Index of the entry holding `addr`: the number of starts at or below
-    /// it, minus one. The index bounds the search to the starts under
-    /// `addr`'s top bits; every start before that slice is lower and every
-    /// start after it higher, and `starts[0] == 0` makes the count at
-    /// least one.
+    /// it, minus one. The index bounds the search to the starts in
+    /// `addr`'s bucket: buckets are monotone in the address, so every start
+    /// in an earlier bucket is lower and every start in a later one higher.
+    /// The first start is 0, so the count is at least one.
+    ///
+    /// Starts that share the address's high part sit just before the
+    /// count by high parts alone; only then are low parts compared.
     #[inline]
     fn position(&self, addr: A) -> usize {
-        let b = addr.bucket();
+        let h = addr.high();
+        let b = self.bucket(h);
         let lo = self.index[b] as usize;
         let hi = self.index[b + 1] as usize;
-        let within = self.starts[lo..hi].partition_point(|&s| s <= addr);
-        (lo + within).saturating_sub(1)
+        let mut n = lo + self.highs[lo..hi].partition_point(|&x| x <= h);
+        if A::HAS_LOW && n > 0 && self.highs[n - 1] == h {
+            // Few starts share a /64: gallop back from the end to the
+            // first of them rather than search the whole bucket again.
+            let mut step = 1;
+            let mut floor = n - 1;
+            while floor > lo && self.highs[floor - 1] == h {
+                floor = floor.saturating_sub(step).max(lo);
+                step *= 2;
+            }
+            let first = floor + self.highs[floor..n].partition_point(|&x| x < h);
+            let low = addr.low();
+            n = first + self.lows[first..n].partition_point(|&l| l <= low);
+        }
+        n.saturating_sub(1)
+    }
+
+    fn start(&self, i: usize) -> A {
+        A::from_parts(self.highs[i], self.lows.get(i).copied().unwrap_or(0))
     }
 
     fn entry_at(&self, i: usize) -> RangeEntry<A, V> {
-        let end = match self.starts.get(i + 1) {
-            Some(next) => A::from_u128(next.to_u128() - 1).unwrap_or(A::MAX),
-            None => A::MAX,
+        let end = match i + 1 < self.len() {
+            true => A::from_u128(self.start(i + 1).to_u128() - 1).unwrap_or(A::MAX),
+            false => A::MAX,
         };
         RangeEntry {
-            start: self.starts[i],
+            start: self.start(i),
             end,
             value: self.values[i],
         }
@@ -202,22 +288,22 @@ impl<A: IpKey, V: Copy + Eq> RangeTable<A, V> {
 
     /// Number of entries, gaps included.
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.values.len()
     }
 
     /// Never true: a table always covers the whole address space.
     pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
+        self.values.is_empty()
     }
 
     /// Every entry in address order, gaps included.
     pub fn entries(&self) -> impl Iterator<Item = RangeEntry<A, V>> + '_ {
-        (0..self.starts.len()).map(|i| self.entry_at(i))
+        (0..self.len()).map(|i| self.entry_at(i))
     }
 
     /// Entry starts in order.
-    pub fn starts(&self) -> &[A] {
-        &self.starts
+    pub fn starts(&self) -> impl Iterator<Item = A> + '_ {
+        (0..self.len()).map(|i| self.start(i))
     }
 
     /// Entry values in order.
@@ -228,15 +314,19 @@ impl<A: IpKey, V: Copy + Eq> RangeTable<A, V> {
     /// The same ranges with each value mapped.
     pub fn map<W: Copy + Eq>(&self, mut f: impl FnMut(V) -> W) -> RangeTable<A, W> {
         RangeTable {
-            starts: self.starts.clone(),
+            highs: self.highs.clone(),
+            lows: self.lows.clone(),
             values: self.values.iter().map(|v| v.map(&mut f)).collect(),
             index: self.index.clone(),
+            base: self.base,
+            shift: self.shift,
         }
     }
 
     /// Bytes of memory the table holds.
     pub fn heap_size(&self) -> usize {
-        self.starts.capacity() * size_of::<A>()
+        self.highs.capacity() * size_of::<A::High>()
+            + self.lows.capacity() * size_of::<u64>()
             + self.values.capacity() * size_of::<Option<V>>()
             + self.index.len() * size_of::<u32>()
     }
@@ -354,7 +444,10 @@ mod tests {
         // 2.58.196.0-2.58.197.255 DE holds 2.58.197.15 BE.
         let de = 1;
         let be = 2;
-        let outer = (u32::from_be_bytes([2, 58, 196, 0]), u32::from_be_bytes([2, 58, 197, 255]));
+        let outer = (
+            u32::from_be_bytes([2, 58, 196, 0]),
+            u32::from_be_bytes([2, 58, 197, 255]),
+        );
         let inner = u32::from_be_bytes([2, 58, 197, 15]);
         let t = table(&[(outer.0, outer.1, de), (inner, inner, be)]);
         assert_eq!(t.get(outer.0 - 1), None);
@@ -412,7 +505,7 @@ mod tests {
     #[test]
     fn adjacent_equal_values_merge() {
         let t = table(&[(0, 9, 1), (10, 19, 1), (20, 29, 2)]);
-        assert_eq!(t.starts(), &[0, 20, 30]);
+        assert_eq!(t.starts().collect::<Vec<_>>(), [0, 20, 30]);
     }
 
     #[test]
@@ -426,7 +519,10 @@ mod tests {
         );
         assert_eq!(
             RangeTable::<u32, u8>::from_entries(vec![0, 5, 5], vec![None, None, None]),
-            Err(RangeTableError::NotIncreasing { position: 2, start: 5 })
+            Err(RangeTableError::NotIncreasing {
+                position: 2,
+                start: 5
+            })
         );
     }
 }

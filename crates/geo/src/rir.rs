@@ -38,7 +38,9 @@ pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>),
         let f: Vec<&str> = line.split('|').collect();
         if !seen_version {
             seen_version = true;
-            if f.first().is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')) {
+            if f.first().is_some_and(|v| {
+                !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            }) {
                 date = f.get(2).and_then(|s| yyyymmdd(s));
                 return Ok(());
             }
@@ -57,7 +59,9 @@ pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>),
         if kind == "asn" || !matches!(status, "allocated" | "assigned") {
             return Ok(());
         }
-        let country: CountryCode = cc.parse().map_err(|e: crate::CountryCodeError| e.to_string())?;
+        let country: CountryCode = cc
+            .parse()
+            .map_err(|e: crate::CountryCodeError| e.to_string())?;
         match kind {
             "ipv4" => {
                 let start = u32::from(
@@ -70,9 +74,9 @@ pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>),
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| format!("{value:?} is not a number of IPv4 addresses"))?;
-                let end = start
-                    .checked_add(count - 1)
-                    .ok_or_else(|| format!("{count} addresses from {start} run past 255.255.255.255"))?;
+                let end = start.checked_add(count - 1).ok_or_else(|| {
+                    format!("{count} addresses from {start} run past 255.255.255.255")
+                })?;
                 v4.push(start, end, country);
             }
             "ipv6" => {
@@ -86,9 +90,16 @@ pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>),
                     .ok()
                     .filter(|&p| p <= 128)
                     .ok_or_else(|| format!("{value:?} is not an IPv6 prefix length"))?;
-                let host = if prefix == 0 { u128::MAX } else { u128::MAX >> prefix };
+                let host = if prefix == 0 {
+                    u128::MAX
+                } else {
+                    u128::MAX >> prefix
+                };
                 if start & host != 0 {
-                    return Err(format!("{} is not the start of a /{prefix}", Ipv6Addr::from(start)));
+                    return Err(format!(
+                        "{} is not the start of a /{prefix}",
+                        Ipv6Addr::from(start)
+                    ));
                 }
                 v6.push(start, start | host, country);
             }

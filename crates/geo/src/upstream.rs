@@ -43,7 +43,10 @@ pub fn read_country_csv<A: IpKey>(
         }
         let f = csv_fields(line)?;
         let [start, end, cc] = f.as_slice() else {
-            return Err(format!("{} fields, expected 3 (start,end,country)", f.len()));
+            return Err(format!(
+                "{} fields, expected 3 (start,end,country)",
+                f.len()
+            ));
         };
         let (start, end) = (integer::<A>(start)?, integer::<A>(end)?);
         push(builder, start, end, country(cc)?)?;
@@ -67,7 +70,10 @@ pub fn read_asn_csv<A: IpKey>(
         }
         let f = csv_fields(line)?;
         let [start, end, asn, name] = f.as_slice() else {
-            return Err(format!("{} fields, expected 4 (start,end,ASN,name)", f.len()));
+            return Err(format!(
+                "{} fields, expected 4 (start,end,ASN,name)",
+                f.len()
+            ));
         };
         let (start, end) = (integer::<A>(start)?, integer::<A>(end)?);
         let asn = asn
@@ -117,7 +123,10 @@ fn read_tor_geoip<A: IpKey>(
         }
         let f = csv_fields(line)?;
         let [start, end, cc] = f.as_slice() else {
-            return Err(format!("{} fields, expected 3 (start,end,country)", f.len()));
+            return Err(format!(
+                "{} fields, expected 3 (start,end,country)",
+                f.len()
+            ));
         };
         let (start, end) = (address(start)?, address(end)?);
         rows += 1;
@@ -138,9 +147,10 @@ pub fn read_tor_geoip_date(path: &Path) -> Result<String, ParseError> {
         if date.is_none() {
             if let Some(rest) = line.strip_prefix('#').map(str::trim) {
                 if let Some(when) = rest.strip_prefix("Generated:") {
-                    date = Some(rfc2822_date(when.trim()).ok_or_else(|| {
-                        format!("cannot read the date in {:?}", when.trim())
-                    })?);
+                    date = Some(
+                        rfc2822_date(when.trim())
+                            .ok_or_else(|| format!("cannot read the date in {:?}", when.trim()))?,
+                    );
                 }
             }
         }
@@ -163,7 +173,9 @@ fn rfc2822_date(s: &str) -> Option<String> {
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|&m| m == month_name)? + 1;
     let year: u16 = parts.next()?.parse().ok()?;
-    (1..=31).contains(&day).then(|| format!("{year:04}-{month:02}-{day:02}"))
+    (1..=31)
+        .contains(&day)
+        .then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 
 fn skip(line: &str) -> bool {
@@ -203,7 +215,9 @@ fn integer<A: IpKey>(s: &str) -> Result<A, String> {
 }
 
 fn country(s: &str) -> Result<CountryCode, String> {
-    s.trim().parse().map_err(|e: crate::CountryCodeError| e.to_string())
+    s.trim()
+        .parse()
+        .map_err(|e: crate::CountryCodeError| e.to_string())
 }
 
 /// Splits one CSV line into fields. A field may be quoted; inside quotes a
@@ -233,9 +247,9 @@ pub(crate) fn csv_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
             if tail.is_empty() {
                 return Ok(fields);
             }
-            rest = tail
-                .strip_prefix(',')
-                .ok_or("text after a closing quote; a quote inside a quoted field is written \"\"")?;
+            rest = tail.strip_prefix(',').ok_or(
+                "text after a closing quote; a quote inside a quoted field is written \"\"",
+            )?;
         } else {
             match rest.find(',') {
                 Some(c) => {
@@ -281,7 +295,10 @@ impl UpstreamFiles {
                 path: dir.join(names[0]),
                 source: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
-                    format!("not found (looked for {} with and without .gz)", names.join(", ")),
+                    format!(
+                        "not found (looked for {} with and without .gz)",
+                        names.join(", ")
+                    ),
                 ),
             })
         };
@@ -302,7 +319,10 @@ impl UpstreamFiles {
 /// set. `ip_location_db_date` (e.g. `2026-06`) dates the ip-location-db
 /// files, which carry no date of their own; the Tor files' date is read
 /// from their header.
-pub fn build_dataset(files: &UpstreamFiles, ip_location_db_date: &str) -> Result<Dataset, ParseError> {
+pub fn build_dataset(
+    files: &UpstreamFiles,
+    ip_location_db_date: &str,
+) -> Result<Dataset, ParseError> {
     let mut v4 = RangeTableBuilder::new();
     let mut v6 = RangeTableBuilder::new();
     read_country_csv(&files.country_v4, &mut v4)?;
@@ -334,14 +354,15 @@ pub fn build_dataset(files: &UpstreamFiles, ip_location_db_date: &str) -> Result
         registry,
     };
 
-    let info = |kind, key: &str, name: &str, date: &str, licence: &str, lines: &[&str]| SourceInfo {
-        kind,
-        key: key.into(),
-        name: name.into(),
-        date: date.into(),
-        licence: licence.into(),
-        attribution: lines.join("\n"),
-    };
+    let info =
+        |kind, key: &str, name: &str, date: &str, licence: &str, lines: &[&str]| SourceInfo {
+            kind,
+            key: key.into(),
+            name: name.into(),
+            date: date.into(),
+            licence: licence.into(),
+            attribution: lines.join("\n"),
+        };
     Ok(Dataset {
         sources: vec![
             DatasetSource {
@@ -409,8 +430,14 @@ mod tests {
 
     #[test]
     fn reads_the_ipfire_generated_date() {
-        assert_eq!(rfc2822_date("Thu, 25 Jun 2026 04:33:59 GMT").as_deref(), Some("2026-06-25"));
-        assert_eq!(rfc2822_date("1 Jan 2027 00:00:00 GMT").as_deref(), Some("2027-01-01"));
+        assert_eq!(
+            rfc2822_date("Thu, 25 Jun 2026 04:33:59 GMT").as_deref(),
+            Some("2026-06-25")
+        );
+        assert_eq!(
+            rfc2822_date("1 Jan 2027 00:00:00 GMT").as_deref(),
+            Some("2027-01-01")
+        );
         assert_eq!(rfc2822_date("Thu, 25 Juni 2026"), None);
     }
 
@@ -421,19 +448,28 @@ mod tests {
         std::fs::write(&path, "1,2,JP\n3,4,JP\n5,4,JP\n").unwrap();
         let err = read_country_csv::<u32>(&path, &mut RangeTableBuilder::new()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("c.csv: line 3: range starts after it ends"), "{msg}");
+        assert!(
+            msg.contains("c.csv: line 3: range starts after it ends"),
+            "{msg}"
+        );
 
         std::fs::write(&path, "1,2,JP\n1,4294967296,JP\n").unwrap();
         let msg = read_country_csv::<u32>(&path, &mut RangeTableBuilder::new())
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("line 2: 4294967296 is beyond the last 32-bit address"), "{msg}");
+        assert!(
+            msg.contains("line 2: 4294967296 is beyond the last 32-bit address"),
+            "{msg}"
+        );
 
         std::fs::write(&path, "1,2,J1\n").unwrap();
         let msg = read_country_csv::<u32>(&path, &mut RangeTableBuilder::new())
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("line 1: \"J1\" is not a two-letter country code"), "{msg}");
+        assert!(
+            msg.contains("line 1: \"J1\" is not a two-letter country code"),
+            "{msg}"
+        );
 
         std::fs::write(&path, "# only a comment\n").unwrap();
         let msg = read_country_csv::<u32>(&path, &mut RangeTableBuilder::new())
@@ -442,10 +478,17 @@ mod tests {
         assert!(msg.contains("no start,end,country rows"), "{msg}");
 
         std::fs::write(&path, "1,2,13335,\"Cloudflare\n").unwrap();
-        let msg = read_asn_csv::<u32>(&path, &mut RangeTableBuilder::new(), &mut AsRegistryBuilder::new())
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("line 1: a quoted field has no closing quote"), "{msg}");
+        let msg = read_asn_csv::<u32>(
+            &path,
+            &mut RangeTableBuilder::new(),
+            &mut AsRegistryBuilder::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("line 1: a quoted field has no closing quote"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -456,9 +499,13 @@ mod tests {
         let mut b = RangeTableBuilder::new();
         assert_eq!(read_tor_geoip_v6(&path, &mut b).unwrap(), 2);
         let t = b.build();
-        assert_eq!(t.get(u128::from("2001::1".parse::<Ipv6Addr>().unwrap())), None);
         assert_eq!(
-            t.get(u128::from("2001:2::1".parse::<Ipv6Addr>().unwrap())).map(|c| c.to_string()),
+            t.get(u128::from("2001::1".parse::<Ipv6Addr>().unwrap())),
+            None
+        );
+        assert_eq!(
+            t.get(u128::from("2001:2::1".parse::<Ipv6Addr>().unwrap()))
+                .map(|c| c.to_string()),
             Some("JP".into())
         );
     }

@@ -118,7 +118,11 @@ impl<'a> Cursor<'a> {
     }
 
     /// `n` bytes of UTF-8.
-    pub(crate) fn str_of_len(&mut self, n: usize, what: &'static str) -> Result<&'a str, FormatError> {
+    pub(crate) fn str_of_len(
+        &mut self,
+        n: usize,
+        what: &'static str,
+    ) -> Result<&'a str, FormatError> {
         let start = self.pos;
         let bytes = self.bytes(n, what)?;
         std::str::from_utf8(bytes).map_err(|_| self.invalid(what, start))
@@ -143,7 +147,16 @@ mod tests {
 
     #[test]
     fn varints_round_trip_at_their_edges() {
-        for v in [0u128, 1, 127, 128, 300, u32::MAX as u128, u64::MAX as u128, u128::MAX] {
+        for v in [
+            0u128,
+            1,
+            127,
+            128,
+            300,
+            u32::MAX as u128,
+            u64::MAX as u128,
+            u128::MAX,
+        ] {
             let mut out = Vec::new();
             put_varint(&mut out, v);
             let mut c = Cursor::new(&out, "test");

@@ -30,7 +30,10 @@ struct Args {
 fn year_month(s: &str) -> Result<String, String> {
     let ok = s.len() == 7
         && s.as_bytes()[4] == b'-'
-        && s[..4].bytes().chain(s[5..].bytes()).all(|b| b.is_ascii_digit())
+        && s[..4]
+            .bytes()
+            .chain(s[5..].bytes())
+            .all(|b| b.is_ascii_digit())
         && matches!(s[5..].parse::<u8>(), Ok(1..=12));
     ok.then(|| s.to_owned())
         .ok_or_else(|| format!("{s:?} is not a YYYY-MM month"))
@@ -54,16 +57,23 @@ fn run() -> anyhow::Result<()> {
     let bytes = dataset.to_bytes().context("encoding the dataset")?;
     // Read back what was written before it replaces anything.
     let decoded = Dataset::from_bytes(&bytes).context("decoding the dataset just built")?;
-    anyhow::ensure!(decoded == dataset, "the dataset does not read back as built");
+    anyhow::ensure!(
+        decoded == dataset,
+        "the dataset does not read back as built"
+    );
     let tmp = args.out.with_extension("hgeo.tmp");
     std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).with_context(|| format!("renaming to {}", args.out.display()))?;
+    std::fs::rename(&tmp, &args.out)
+        .with_context(|| format!("renaming to {}", args.out.display()))?;
     for s in &dataset.sources {
         let (v4, v6) = match &s.tables {
             SourceTables::Country(t) => (t.v4.len(), t.v6.len()),
             SourceTables::Asn(t) => (t.v4.len(), t.v6.len()),
         };
-        println!("{:<45} {v4:>8} IPv4 ranges {v6:>8} IPv6 ranges", s.info.label());
+        println!(
+            "{:<45} {v4:>8} IPv4 ranges {v6:>8} IPv6 ranges",
+            s.info.label()
+        );
     }
     println!(
         "wrote {} ({} bytes) in {:.1} s",
