@@ -5,11 +5,17 @@
 //! [`Analyzer::add_reader`] stream one capture through `hirundo-packet`'s
 //! decoder into it, and [`Analyzer::finish`] returns an [`Analysis`]: the
 //! [`Summary`] plus a [`Diagnostic`] for every problem met, each naming the
-//! file and the byte offset. A bad file never stops the others: what could be
+//! file and the byte offset. [`Analyzer::finish_with`] an [`Enrichment`]
+//! adds countries, ASNs and research organisations, looked up once per
+//! distinct source. A bad file never stops the others: what could be
 //! read is counted.
+
+mod enrichment;
 
 use std::fmt;
 use std::path::Path;
+
+pub use enrichment::Enrichment;
 
 use hirundo_capture::{CaptureReader, ReadError};
 use hirundo_summary::{Outcome, Summary, SummaryBuilder};
@@ -142,9 +148,17 @@ impl Analyzer {
             .add_file(label, reader.format().to_string(), packets);
     }
 
+    /// The analysis with fingerprints but no countries, ASNs or research
+    /// organisations.
     pub fn finish(self) -> Analysis {
+        self.finish_with(None)
+    }
+
+    /// The analysis, enriched per source when `enrichment` is given.
+    pub fn finish_with(self, enrichment: Option<&Enrichment>) -> Analysis {
+        let attribution = enrichment.map(|e| e as &dyn hirundo_summary::Attribution);
         Analysis {
-            summary: self.builder.finish(),
+            summary: self.builder.finish_with(attribution),
             diagnostics: self.diagnostics,
         }
     }

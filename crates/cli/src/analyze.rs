@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hirundo_analyze::{Analysis, Analyzer};
+use hirundo_analyze::{Analysis, Analyzer, Enrichment};
 
+use crate::config::Config;
 use crate::progress::Progress;
 
 #[derive(clap::Args)]
@@ -24,6 +25,14 @@ pub struct Args {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
+    /// Leave out countries, ASNs and research organisations (fingerprints
+    /// are still counted).
+    #[arg(long)]
+    no_enrich: bool,
+    /// Configuration file: which IP-to-country/ASN sources, which
+    /// research-scanner list (see README).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,7 +44,12 @@ enum Format {
 const DEFAULT_TEXT_TOP: usize = 10;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let analysis = analyze(&args.files, !args.no_progress);
+    let enrichment = if args.no_enrich {
+        None
+    } else {
+        Some(Config::load(args.config.as_deref())?.enrichment()?)
+    };
+    let analysis = analyze(&args.files, !args.no_progress, enrichment.as_ref());
     for diagnostic in &analysis.diagnostics {
         eprintln!("hirundo: {diagnostic}");
     }
@@ -54,6 +68,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Text => {
             let text = hirundo_summary::render_text(&summary, args.top.unwrap_or(DEFAULT_TEXT_TOP));
             out.write_all(text.as_bytes())?;
+            if let Some(enrichment) = &enrichment {
+                // The data's licences ask for credit wherever it is shown.
+                writeln!(
+                    out,
+                    "\nCountry and AS data: {}",
+                    enrichment.geo.attribution().join("; ")
+                )?;
+            }
             let problems = analysis.diagnostics.len();
             if problems > 0 {
                 writeln!(
@@ -68,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs the analysis with a progress bar sized by the files on disk.
-pub fn analyze(files: &[PathBuf], progress: bool) -> Analysis {
+pub fn analyze(files: &[PathBuf], progress: bool, enrichment: Option<&Enrichment>) -> Analysis {
     let sizes: Vec<u64> = files
         .iter()
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
@@ -80,7 +102,7 @@ pub fn analyze(files: &[PathBuf], progress: bool) -> Analysis {
         bar.file_done(size);
     }
     bar.finish();
-    analyzer.finish()
+    analyzer.finish_with(enrichment)
 }
 
 /// 0: all read; 1: something could not be read but something was; 2: nothing was.

@@ -2,6 +2,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use hirundo_analyze::Enrichment;
 use hirundo_simulate::SimConfig;
 use hirundo_summary::group;
 
@@ -43,12 +44,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.seed,
         capture.display()
     )?;
-    write_capture(&config, &capture)?;
-    let analysis = analyze(std::slice::from_ref(&capture), true);
+    write_capture(&config, &capture, None)?;
+    let enrichment = Enrichment::builtin().context("loading the shipped IP data")?;
+    let analysis = analyze(std::slice::from_ref(&capture), true, Some(&enrichment));
     for diagnostic in &analysis.diagnostics {
         eprintln!("hirundo: {diagnostic}");
     }
     out.write_all(hirundo_summary::render_text(&analysis.summary, 10).as_bytes())?;
+    writeln!(
+        out,
+        "\nCountry and AS data: {}",
+        enrichment.geo.attribution().join("; ")
+    )?;
     if args.keep {
         let kept = dir.keep();
         writeln!(out, "\nKept {}", kept.display())?;

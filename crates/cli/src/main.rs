@@ -2,19 +2,31 @@
 //! library crate (`hirundo-analyze`, `hirundo-simulate`, ...).
 
 mod analyze;
+mod config;
 mod demo;
+mod lookup;
 mod progress;
 mod simulate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
 use clap::{Parser, Subcommand};
+
+/// `--version` credits the shipped IP data, as its licences require.
+static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}\n\nShipped country and AS data:\n{}",
+        env!("CARGO_PKG_VERSION"),
+        hirundo_geo::ATTRIBUTION
+    )
+});
 
 /// Open internet-threat monitoring for national CSIRTs: darknet sensors,
 /// analysis, reports and cross-border coordination.
 #[derive(Parser)]
-#[command(name = "hirundo", version, propagate_version = true)]
+#[command(name = "hirundo", version, long_version = LONG_VERSION.as_str(), propagate_version = true)]
 #[command(
     after_help = "Exit status: 0 when all went well, 1 when some input could not be read \
 whole (what could be read is still counted), 2 when nothing could be read or the arguments are wrong."
@@ -32,6 +44,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Simulate a day of darknet traffic into a temporary folder and analyse it.
     Demo(demo::Args),
+    /// Country, AS and research-scanner attribution of IP addresses, with sources.
+    Lookup(lookup::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +54,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Lookup(args) => lookup::run(args),
     };
     match result {
         Ok(code) => code,

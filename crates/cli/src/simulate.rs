@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hirundo_simulate::{CaptureFormat, SimConfig, Simulation};
-use hirundo_summary::group;
+use hirundo_analyze::Enrichment;
+use hirundo_simulate::{simulate_with, CaptureFormat, SimConfig, Simulation};
+use hirundo_summary::{group, Attribution};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,9 +27,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = FormatArg::Pcap)]
     format: FormatArg,
     /// Also write what went in as a hirundo.summary/1 JSON object: exactly
-    /// what `hirundo analyze --format json` must print for the capture.
+    /// what `hirundo analyze --format json` must print for the capture
+    /// (countries and ASNs from the shipped IP data).
     #[arg(long, value_name = "FILE")]
     truth: Option<PathBuf>,
+    /// The truth without countries, ASNs and research organisations, as
+    /// `hirundo analyze --no-enrich` prints it.
+    #[arg(long, requires = "truth")]
+    no_enrich: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,7 +54,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         ..SimConfig::default()
     };
-    let sim = write_capture(&config, &args.out)?;
+    let enrichment = match (&args.truth, args.no_enrich) {
+        (Some(_), false) => Some(Enrichment::builtin().context("loading the shipped IP data")?),
+        _ => None,
+    };
+    let sim = write_capture(&config, &args.out, enrichment.as_ref())?;
     if let Some(truth) = &args.truth {
         write_truth(&sim, truth)?;
     }
@@ -63,17 +73,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Simulates `config` into `path` (`-` is standard output).
-pub fn write_capture(config: &SimConfig, path: &Path) -> anyhow::Result<Simulation> {
+/// Simulates `config` into `path` (`-` is standard output); the truth is
+/// enriched when `enrichment` is given.
+pub fn write_capture(
+    config: &SimConfig,
+    path: &Path,
+    enrichment: Option<&Enrichment>,
+) -> anyhow::Result<Simulation> {
     config.validate()?;
     let label = path.display().to_string();
+    let attribution = enrichment.map(|e| e as &dyn Attribution);
     if label == "-" {
-        let sim = hirundo_simulate::simulate(config, &label, io::stdout().lock())?;
+        let sim = simulate_with(config, &label, io::stdout().lock(), attribution)?;
         return Ok(sim);
     }
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let sim = hirundo_simulate::simulate(config, &label, BufWriter::with_capacity(1 << 20, file))
-        .with_context(|| format!("writing {}", path.display()))?;
+    let sim = simulate_with(
+        config,
+        &label,
+        BufWriter::with_capacity(1 << 20, file),
+        attribution,
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
     Ok(sim)
 }
 

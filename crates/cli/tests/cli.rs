@@ -68,6 +68,13 @@ fn analyze_equals_simulate_truth_for_pcap_and_pcapng_and_three_seeds() {
                 "{format} seed {seed}"
             );
             assert!(truth.errors.not_ip > 0 && truth.protocols.icmpv6 > 0);
+            // Countries and ASNs come from the shipped data for both sides.
+            let countries = truth.countries.as_ref().expect("countries");
+            assert!(countries.len() > 20 && truth.asns.as_ref().is_some_and(|a| a.len() > 50));
+            assert_eq!(
+                countries.iter().map(|c| c.sources).sum::<u64>(),
+                truth.sources
+            );
             // Every fingerprint is exercised, so the equality checks the rules.
             let fingerprints = truth.fingerprints.as_ref().expect("fingerprints");
             for name in [
@@ -344,4 +351,83 @@ fn demo_simulates_and_analyses_a_day() {
         text.contains("Decoded: 19,"),
         "ARP aside, everything decodes: {text}"
     );
+}
+
+#[test]
+fn lookup_names_country_and_as_with_their_sources() {
+    let out = run(&[
+        "lookup",
+        "8.8.8.8",
+        "2001:4860:4860::8888",
+        "141.212.121.5",
+        "10.0.0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let block = |addr: &str| -> String {
+        let start = text
+            .find(&format!("{addr}\n"))
+            .unwrap_or_else(|| panic!("{addr} missing: {text}"));
+        text[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let google = block("8.8.8.8");
+    assert!(
+        google.contains("country  US  (ip-location-db geo-whois-asn-country"),
+        "{google}"
+    );
+    assert!(
+        google.contains("country  US  (tor-geoip"),
+        "both country sources answer: {google}"
+    );
+    assert!(
+        google.contains("AS15169 Google LLC  (ip-location-db asn"),
+        "{google}"
+    );
+    assert!(block("2001:4860:4860::8888").contains("AS15169"));
+    assert!(block("141.212.121.5").contains("research University of Michigan"));
+    assert!(block("10.0.0.1").contains("unknown to every source"));
+    assert!(
+        text.contains("IP Geolocation by DB-IP (https://db-ip.com)"),
+        "credit shown with the data"
+    );
+
+    let out = run(&["lookup", "8.8.8.8", "not-an-ip"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("\"not-an-ip\" is not an IPv4 or IPv6 address"));
+}
+
+#[test]
+fn version_credits_the_shipped_ip_data() {
+    let out = run(&["--version"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for credit in ["DB-IP", "RouteViews", "NRO", "IPFire"] {
+        assert!(text.contains(credit), "{text}");
+    }
+}
+
+#[test]
+fn a_bad_config_is_named_with_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hirundo.toml");
+    std::fs::write(
+        &config,
+        "[geo]\ncountry = [\"mmdb:/nonexistent/GeoLite2-Country.mmdb\"]\n",
+    )
+    .unwrap();
+    let out = run(&["lookup", "--config", config.to_str().unwrap(), "8.8.8.8"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/GeoLite2-Country.mmdb"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&config, "[geo]\ncolour = 1\n").unwrap();
+    let out = run(&["lookup", "--config", config.to_str().unwrap(), "8.8.8.8"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
 }

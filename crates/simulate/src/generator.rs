@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use hirundo_fingerprint::Tags;
 use hirundo_packet::{protocol, AddrKey};
-use hirundo_summary::{Outcome, Rejection, SummaryBuilder, Tally};
+use hirundo_summary::{Attribution, Outcome, Rejection, SummaryBuilder, Tally};
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 
@@ -188,7 +188,17 @@ impl Generator {
 
     /// The ground truth of the frames produced so far, listing them as one
     /// file named `path_label`.
-    pub fn finish(mut self, path_label: &str) -> Simulation {
+    pub fn finish(self, path_label: &str) -> Simulation {
+        self.finish_with(path_label, None)
+    }
+
+    /// [`finish`](Self::finish), with the countries, ASNs and research
+    /// organisations `attribution` gives the sources the generator drew.
+    pub fn finish_with(
+        mut self,
+        path_label: &str,
+        attribution: Option<&dyn Attribution>,
+    ) -> Simulation {
         let packets = self.truth.packets();
         self.truth.add_file(path_label, self.format.name(), packets);
         let mut families = BTreeMap::new();
@@ -215,7 +225,7 @@ impl Generator {
             );
         }
         Simulation {
-            summary: self.truth.finish(),
+            summary: self.truth.finish_with(attribution),
             families,
         }
     }

@@ -37,4 +37,4 @@ pub use error::SimError;
 pub use family::Family;
 pub use generator::{masscan_ip_id, Frame, Generator, ZMAP_IP_ID};
 pub use ports::TCP_PORTS;
-pub use simulate::{simulate, Simulation, PCAPNG_TSRESOL, SNAPLEN};
+pub use simulate::{simulate, simulate_with, Simulation, PCAPNG_TSRESOL, SNAPLEN};

@@ -3,7 +3,7 @@ use std::io::{BufWriter, Write};
 
 use hirundo_capture::{ByteOrder, PcapWriter, PcapngWriter};
 use hirundo_packet::LinkType;
-use hirundo_summary::{Summary, Tally};
+use hirundo_summary::{Attribution, Summary, Tally};
 
 use crate::{CaptureFormat, Generator, SimConfig, SimError};
 
@@ -48,6 +48,17 @@ pub fn simulate<W: Write>(
     path_label: &str,
     out: W,
 ) -> Result<Simulation, SimError> {
+    simulate_with(config, path_label, out, None)
+}
+
+/// [`simulate`], with the truth's countries, ASNs and research
+/// organisations from `attribution`, as `hirundo analyze` reports them.
+pub fn simulate_with<W: Write>(
+    config: &SimConfig,
+    path_label: &str,
+    out: W,
+    attribution: Option<&dyn Attribution>,
+) -> Result<Simulation, SimError> {
     let mut generator = Generator::new(config)?;
     let out = BufWriter::with_capacity(OUTPUT_BUFFER, out);
     let mut out = match config.format {
@@ -69,5 +80,5 @@ pub fn simulate<W: Write>(
         }
     };
     out.flush()?;
-    Ok(generator.finish(path_label))
+    Ok(generator.finish_with(path_label, attribution))
 }

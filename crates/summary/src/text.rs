@@ -97,6 +97,62 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
         }
     }
 
+    if let Some(fingerprints) = &s.fingerprints {
+        writeln!(
+            out,
+            "\nFingerprints{:>31}  {:>7}{:>12}",
+            "packets", "share", "sources"
+        )?;
+        for (name, why) in FINGERPRINTS {
+            if let Some(t) = fingerprints.get(*name) {
+                writeln!(
+                    out,
+                    "  {:<20}{:>21}  {:>7}{:>12}  {why}",
+                    name,
+                    group(t.packets),
+                    percent(t.packets, s.decoded),
+                    group(t.sources)
+                )?;
+            }
+        }
+    }
+    if let Some(countries) = &s.countries {
+        writeln!(
+            out,
+            "\nTop source countries{:>23}  {:>7}{:>12}",
+            "packets", "share", "sources"
+        )?;
+        for c in countries.iter().take(top) {
+            writeln!(
+                out,
+                "  {:<20}{:>21}  {:>7}{:>12}",
+                c.cc,
+                group(c.packets),
+                percent(c.packets, s.decoded),
+                group(c.sources)
+            )?;
+        }
+    }
+    if let Some(asns) = &s.asns {
+        writeln!(
+            out,
+            "\nTop source ASNs{:>43}  {:>7}{:>12}",
+            "packets", "share", "sources"
+        )?;
+        for a in asns.iter().take(top) {
+            let label = format!("AS{} {}", a.asn, a.name);
+            let label: String = label.chars().take(40).collect();
+            writeln!(
+                out,
+                "  {:<40} {:>15}  {:>7}{:>12}",
+                label,
+                group(a.packets),
+                percent(a.packets, s.decoded),
+                group(a.sources)
+            )?;
+        }
+    }
+
     let e = &s.errors;
     if e.total() == 0 {
         writeln!(out, "\nNot decoded: none")?;
@@ -131,6 +187,17 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
     }
     Ok(())
 }
+
+/// Fingerprints in report order, with what each means for a reader.
+const FINGERPRINTS: &[(&str, &str)] = &[
+    ("mirai", "SYN with sequence = destination address"),
+    ("zmap", "IPv4 id 54321 (ZMap up to 4.0)"),
+    ("masscan", "IPv4 id = dst ^ port ^ seq"),
+    ("backscatter", "replies from DoS victims"),
+    ("spoofed", "source cannot be genuine"),
+    ("research_org", "known research scanners"),
+    ("research_heuristic", "> 10 ports in a day"),
+];
 
 /// `1234567` as `1,234,567`.
 pub fn group(n: u64) -> String {
