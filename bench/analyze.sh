@@ -49,24 +49,27 @@ best_of() {
     echo "$best $rss"
 }
 
-read -r t_hirundo rss_hirundo < <(best_of "$RUNS" "$hirundo" analyze --format json --no-progress "$capture")
+read -r t_hirundo rss_hirundo < <(best_of "$RUNS" "$hirundo" analyze --format json --no-progress --no-enrich "$capture")
+read -r t_enriched rss_enriched < <(best_of "$RUNS" "$hirundo" analyze --format json --no-progress "$capture")
 read -r t_cat rss_cat < <(best_of "$RUNS" cat "$capture")
 read -r t_tcpdump rss_tcpdump < <(best_of 3 tcpdump -nr "$capture" -q)
 read -r t_tshark rss_tshark < <(best_of 1 tshark -r "$capture" -T fields -e tcp.dstport)
 
 echo "Input: $PACKETS simulated packets, $((size / 1000000)) MB ($capture), one core, best of $RUNS"
-printf '%-34s %10s %14s %10s %12s\n' tool seconds packets/s RSS_MB "hirundo is"
+printf '%-38s %10s %14s %10s %12s\n' tool seconds packets/s RSS_MB "hirundo is"
 row() { # name nanos rss_kb
     awk -v name="$1" -v t="$2" -v rss="$3" -v p="$PACKETS" -v h="$t_hirundo" 'BEGIN {
         s = t / 1e9; ratio = t / h;
-        label = (name == "hirundo analyze") ? "-" : sprintf("%.1fx %s", ratio, ratio >= 1 ? "faster" : "slower");
-        printf "%-34s %10.3f %14.0f %10.1f %12s\n", name, s, p / s, rss / 1024, label }'
+        label = (name == "hirundo analyze --no-enrich") ? "-" : sprintf("%.1fx %s", ratio, ratio >= 1 ? "faster" : "slower");
+        printf "%-38s %10.3f %14.0f %10.1f %12s\n", name, s, p / s, rss / 1024, label }'
 }
-row "hirundo analyze" "$t_hirundo" "$rss_hirundo"
+row "hirundo analyze --no-enrich" "$t_hirundo" "$rss_hirundo"
+row "hirundo analyze (geo, ASN, research)" "$t_enriched" "$rss_enriched"
 row "tcpdump -nr FILE -q" "$t_tcpdump" "$rss_tcpdump"
 row "tshark -T fields -e tcp.dstport" "$t_tshark" "$rss_tshark"
 row "cat FILE (floor)" "$t_cat" "$rss_cat"
-awk -v h="$t_hirundo" -v c="$t_cat" -v d="$t_tcpdump" -v s="$t_tshark" -v rss="$rss_hirundo" 'BEGIN {
+awk -v h="$t_hirundo" -v e="$t_enriched" -v c="$t_cat" -v d="$t_tcpdump" -v s="$t_tshark" -v rss="$rss_enriched" 'BEGIN {
     printf "\nGoals: >= 10x tcpdump: %.1fx %s | >= 50x tshark: %.1fx %s | within 3x of cat: %.2fx %s | RSS <= 100 MB: %.1f MB %s\n",
         d / h, (d / h >= 10 ? "met" : "NOT met"), s / h, (s / h >= 50 ? "met" : "NOT met"),
-        h / c, (h / c <= 3 ? "met" : "NOT met"), rss / 1024, (rss / 1024 <= 100 ? "met" : "NOT met") }'
+        h / c, (h / c <= 3 ? "met" : "NOT met"), rss / 1024, (rss / 1024 <= 100 ? "met" : "NOT met")
+    printf "Enrichment keeps %.0f%% of the speed without it (goal >= 50%%: %s)\n", 100 * h / e, (h / e >= 0.5 ? "met" : "NOT met") }'
