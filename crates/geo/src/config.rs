@@ -23,12 +23,15 @@ pub struct GeoConfig {
     /// dataset (ip-location-db geo-whois-asn-country, then tor-geoip);
     /// `builtin:geo-whois-asn-country` or `builtin:tor-geoip` one of them;
     /// `mmdb:PATH` a MaxMind-format country (or city) file; `rir:PATH` an
-    /// RIR delegated-stats file. Default: `["builtin"]`. An empty list
-    /// turns country enrichment off.
+    /// RIR delegated-stats file; `dataset:PATH` the country sources of a
+    /// dataset file rebuilt by `scripts/build-ipdb` from newer upstream
+    /// files. Default: `["builtin"]`. An empty list turns country
+    /// enrichment off.
     #[serde(default = "GeoConfig::default_sources")]
     pub country: Vec<SourceSpec>,
     /// ASN sources. `builtin` (or `builtin:asn`) is the shipped
-    /// ip-location-db asn set; `mmdb:PATH` a MaxMind-format ASN file.
+    /// ip-location-db asn set; `mmdb:PATH` a MaxMind-format ASN file;
+    /// `dataset:PATH` the ASN source of a rebuilt dataset file.
     /// Default: `["builtin"]`. An empty list turns ASN enrichment off.
     #[serde(default = "GeoConfig::default_sources")]
     pub asn: Vec<SourceSpec>,
@@ -86,7 +89,9 @@ fn check_list(
                     "\"builtin\" already includes \"builtin:{key}\"; list one or the other"
                 ));
             }
-            SourceSpec::Mmdb(p) | SourceSpec::Rir(p) if p.as_os_str().is_empty() => {
+            SourceSpec::Mmdb(p) | SourceSpec::Rir(p) | SourceSpec::Dataset(p)
+                if p.as_os_str().is_empty() =>
+            {
                 return err(format!("{spec:?} has no file path after the colon"));
             }
             SourceSpec::Rir(p) if field == "asn" => {
@@ -102,7 +107,7 @@ fn check_list(
 }
 
 /// One configured source, written as a string: `builtin`, `builtin:KEY`,
-/// `mmdb:PATH` or `rir:PATH`.
+/// `mmdb:PATH`, `rir:PATH` or `dataset:PATH`.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum SourceSpec {
@@ -113,11 +118,14 @@ pub enum SourceSpec {
     Mmdb(PathBuf),
     /// An RIR delegated-stats file (country only).
     Rir(PathBuf),
+    /// A dataset file in the shipped format (`.hgeo`), e.g. one rebuilt
+    /// from newer upstream files: all its sources of the list's kind.
+    Dataset(PathBuf),
 }
 
 /// A source string that is none of the accepted forms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown geo source {0:?}: write \"builtin\", \"builtin:NAME\", \"mmdb:/path/file.mmdb\" or \"rir:/path/delegated-file\"")]
+#[error("unknown geo source {0:?}: write \"builtin\", \"builtin:NAME\", \"mmdb:/path/file.mmdb\", \"rir:/path/delegated-file\" or \"dataset:/path/ipdb.hgeo\"")]
 pub struct SourceSpecError(pub String);
 
 impl FromStr for SourceSpec {
@@ -131,6 +139,7 @@ impl FromStr for SourceSpec {
             Some(("builtin", key)) => Ok(SourceSpec::Builtin(Some(key.to_owned()))),
             Some(("mmdb", path)) => Ok(SourceSpec::Mmdb(path.into())),
             Some(("rir", path)) => Ok(SourceSpec::Rir(path.into())),
+            Some(("dataset", path)) => Ok(SourceSpec::Dataset(path.into())),
             _ => Err(SourceSpecError(s.to_owned())),
         }
     }
@@ -156,6 +165,7 @@ impl fmt::Display for SourceSpec {
             SourceSpec::Builtin(Some(key)) => write!(f, "builtin:{key}"),
             SourceSpec::Mmdb(p) => write!(f, "mmdb:{}", p.display()),
             SourceSpec::Rir(p) => write!(f, "rir:{}", p.display()),
+            SourceSpec::Dataset(p) => write!(f, "dataset:{}", p.display()),
         }
     }
 }

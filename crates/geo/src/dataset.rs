@@ -10,7 +10,8 @@
 //!                2 ASN), then strings key, name, date, licence, attribution
 //!                (each a varint length and UTF-8 bytes)
 //! body_len     u32 LE   size of the body once decompressed
-//! body         the rest: one zstd frame holding, per source in header order,
+//! body         the rest: one zstd frame (with its content checksum) holding,
+//!              per source in header order,
 //!                country: table v4, table v6
 //!                ASN:     AS registry, table v4, table v6
 //! ```
@@ -179,7 +180,11 @@ impl Dataset {
                 }
             }
         }
-        let compressed = zstd::bulk::compress(&body, Dataset::ZSTD_LEVEL)?;
+        // With the frame's checksum on, a damaged body is refused as such
+        // instead of decoding into other, plausible tables.
+        let mut compressor = zstd::bulk::Compressor::new(Dataset::ZSTD_LEVEL)?;
+        compressor.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+        let compressed = compressor.compress(&body)?;
         let too_big = |what| std::io::Error::new(std::io::ErrorKind::InvalidInput, what);
         let header_len = u32::try_from(header.len()).map_err(|_| too_big("header over 4 GiB"))?;
         let body_len = u32::try_from(body.len())

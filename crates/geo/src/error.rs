@@ -75,7 +75,7 @@ pub enum LoadError {
     /// this; the tests decode it on every run.
     #[error("the built-in dataset: {0}")]
     Builtin(FormatError),
-    /// A dataset file given by path does not decode.
+    /// A dataset file (`dataset:PATH`) does not decode.
     #[error("{}: {source}", path.display())]
     Dataset {
         path: PathBuf,
@@ -96,6 +96,13 @@ pub enum LoadError {
     /// A text source (RIR delegated stats) has a bad line.
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// A dataset file listed under `country` holds no country source, or
+    /// one listed under `asn` no ASN source.
+    #[error("{}: the dataset holds no {} source", path.display(), match kind { crate::SourceKind::Country => "country", crate::SourceKind::Asn => "ASN" })]
+    WrongKind {
+        path: PathBuf,
+        kind: crate::SourceKind,
+    },
     /// This build has no built-in dataset (built without the `builtin`
     /// feature), yet the configuration names it.
     #[error("this build of hirundo has no built-in geo dataset; configure mmdb: or rir: sources")]

@@ -3,7 +3,9 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::dataset::{AsnTable, CountryTable, Dataset, SourceInfo, SourceKind, SourceTables};
+use crate::dataset::{
+    AsnTable, CountryTable, Dataset, DatasetSource, SourceInfo, SourceKind, SourceTables,
+};
 use crate::mmdb::{read_mmdb_asns, read_mmdb_countries, MmdbInfo};
 use crate::rir::read_rir_delegated;
 use crate::{Asn, CountryCode, GeoConfig, LoadError, SourceSpec};
@@ -94,7 +96,7 @@ impl<'a> Lookup<'a> {
 /// source that has one) without allocating, for enrichment in hot loops;
 /// [`Geo::lookup`] gives every source's answer, for people. IPv4-mapped
 /// IPv6 addresses (`::ffff:a.b.c.d`) are looked up as the IPv4 address.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Geo {
     sources: Vec<Source>,
     countries: Vec<(SourceId, Arc<CountryTable>)>,
@@ -129,16 +131,7 @@ impl Geo {
     /// the configuration first; errors name the file and what is wrong.
     pub fn load(config: &GeoConfig) -> Result<Geo, LoadError> {
         config.validate()?;
-        let uses_builtin = config
-            .country
-            .iter()
-            .chain(&config.asn)
-            .any(|s| matches!(s, SourceSpec::Builtin(_)));
-        let builtin = if uses_builtin {
-            Some(builtin_dataset()?)
-        } else {
-            None
-        };
+        let mut builtin: Option<Vec<Option<DatasetSource>>> = None;
         let mut geo = Geo::empty();
         for (kind, list) in [
             (SourceKind::Country, &config.country),
@@ -147,19 +140,29 @@ impl Geo {
             for spec in list {
                 match spec {
                     SourceSpec::Builtin(key) => {
-                        let dataset = builtin.as_ref().ok_or(LoadError::NoBuiltin)?;
-                        for s in &dataset.sources {
-                            if s.info.kind != kind || key.as_ref().is_some_and(|k| *k != s.info.key)
-                            {
-                                continue;
-                            }
-                            let source = builtin_source(&s.info);
-                            match &s.tables {
-                                SourceTables::Country(t) => {
-                                    geo.add_country_source(source, t.clone())
-                                }
-                                SourceTables::Asn(t) => geo.add_asn_source(source, t.clone()),
-                            };
+                        if builtin.is_none() {
+                            builtin =
+                                Some(builtin_dataset()?.sources.into_iter().map(Some).collect());
+                        }
+                        let sources = builtin.as_mut().ok_or(LoadError::NoBuiltin)?;
+                        geo.take_sources(sources, kind, key.as_deref());
+                    }
+                    SourceSpec::Dataset(path) => {
+                        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+                            path: path.clone(),
+                            source,
+                        })?;
+                        let dataset =
+                            Dataset::from_bytes(&bytes).map_err(|source| LoadError::Dataset {
+                                path: path.clone(),
+                                source,
+                            })?;
+                        let mut sources: Vec<_> = dataset.sources.into_iter().map(Some).collect();
+                        if geo.take_sources(&mut sources, kind, None) == 0 {
+                            return Err(LoadError::WrongKind {
+                                path: path.clone(),
+                                kind,
+                            });
                         }
                     }
                     SourceSpec::Mmdb(path) => {
@@ -201,6 +204,31 @@ impl Geo {
             }
         }
         Ok(geo)
+    }
+
+    /// Moves the dataset sources of `kind` (and `key`, if given) into this
+    /// `Geo`, in the dataset's order. Returns how many.
+    fn take_sources(
+        &mut self,
+        sources: &mut [Option<DatasetSource>],
+        kind: SourceKind,
+        key: Option<&str>,
+    ) -> usize {
+        let mut taken = 0;
+        for slot in sources.iter_mut() {
+            let wanted = slot
+                .as_ref()
+                .is_some_and(|s| s.info.kind == kind && key.is_none_or(|k| k == s.info.key));
+            if let Some(s) = slot.take_if(|_| wanted) {
+                let source = builtin_source(&s.info);
+                match s.tables {
+                    SourceTables::Country(t) => self.add_country_source(source, t),
+                    SourceTables::Asn(t) => self.add_asn_source(source, t),
+                };
+                taken += 1;
+            }
+        }
+        taken
     }
 
     /// Adds a country source after those already there.
@@ -314,6 +342,30 @@ impl Geo {
             }
         }
         lines
+    }
+}
+
+/// Names the sources and their sizes, not the megabytes of ranges.
+impl fmt::Debug for Geo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let countries = self.countries.iter().map(|(id, t)| {
+            (
+                self.source(*id).map_or("?", |s| &*s.name),
+                t.v4.len(),
+                t.v6.len(),
+            )
+        });
+        let asns = self.asns.iter().map(|(id, t)| {
+            (
+                self.source(*id).map_or("?", |s| &*s.name),
+                t.v4.len(),
+                t.v6.len(),
+            )
+        });
+        f.debug_struct("Geo")
+            .field("countries", &countries.collect::<Vec<_>>())
+            .field("asns", &asns.collect::<Vec<_>>())
+            .finish()
     }
 }
 

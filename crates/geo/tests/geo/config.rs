@@ -75,3 +75,73 @@ fn sources_stack_in_configured_order_and_empty_lists_turn_kinds_off() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_rebuilt_dataset_file_serves_like_the_builtin_one() {
+    use hirundo_geo::{
+        CountryTable, Dataset, DatasetSource, RangeTableBuilder, SourceInfo, SourceKind,
+        SourceTables,
+    };
+    let mut v4 = RangeTableBuilder::new();
+    v4.push(0x0100_0000u32, 0x0100_00ff, "NZ".parse().unwrap());
+    let dataset = Dataset {
+        sources: vec![DatasetSource {
+            info: SourceInfo {
+                kind: SourceKind::Country,
+                key: "newer".into(),
+                name: "ip-location-db geo-whois-asn-country".into(),
+                date: "2027-01".into(),
+                licence: "CC BY 4.0".into(),
+                attribution: hirundo_geo::attribution::NRO.into(),
+            },
+            tables: SourceTables::Country(CountryTable {
+                v4: v4.build(),
+                v6: RangeTableBuilder::new().build(),
+            }),
+        }],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ipdb.hgeo");
+    std::fs::write(&path, dataset.to_bytes().unwrap()).unwrap();
+
+    let config: GeoConfig = serde_json::from_str(&format!(
+        r#"{{"country": ["dataset:{}"], "asn": []}}"#,
+        path.display()
+    ))
+    .unwrap();
+    let geo = Geo::load(&config).unwrap();
+    let answer = geo.country("1.0.0.1".parse().unwrap()).unwrap();
+    assert_eq!(answer.country.to_string(), "NZ");
+    assert_eq!(
+        &*geo.source(answer.source).unwrap().name,
+        "ip-location-db geo-whois-asn-country 2027-01"
+    );
+
+    // The same file has no ASN source.
+    let config: GeoConfig = serde_json::from_str(&format!(
+        r#"{{"country": [], "asn": ["dataset:{}"]}}"#,
+        path.display()
+    ))
+    .unwrap();
+    let err = Geo::load(&config).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("{}: the dataset holds no ASN source", path.display())
+    );
+
+    // A damaged file is refused and named.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let config: GeoConfig = serde_json::from_str(&format!(
+        r#"{{"country": ["dataset:{}"], "asn": []}}"#,
+        path.display()
+    ))
+    .unwrap();
+    let err = Geo::load(&config).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}: compressed body: ", path.display())),
+        "{err}"
+    );
+}

@@ -26,6 +26,28 @@ fn nested_row_wins_inside_the_row_before_it() {
 }
 
 #[test]
+fn duplicate_rows_go_to_the_later_and_overlaps_to_the_smaller() {
+    let geo = crate::builtin();
+    let primary = |a: &str| geo.country(ip(a)).map(|c| c.country);
+    // The same range twice with different countries: the later row wins.
+    // 108.165.88.0-108.165.90.255 DE then US; 176.241.251.32/27 GB then CH;
+    // 2400:8e20::/32-ish JP then FR.
+    assert_eq!(primary("108.165.88.0"), Some(cc("US")));
+    assert_eq!(primary("108.165.90.255"), Some(cc("US")));
+    assert_eq!(primary("176.241.251.40"), Some(cc("CH")));
+    assert_eq!(primary("2400:8e20::1"), Some(cc("FR")));
+    // Two rows starting together, the smaller first: 209.170.81.32-63 MX,
+    // then 209.170.81.32-79 US. The smaller wins where both hold.
+    assert_eq!(primary("209.170.81.32"), Some(cc("MX")));
+    assert_eq!(primary("209.170.81.63"), Some(cc("MX")));
+    assert_eq!(primary("209.170.81.64"), Some(cc("US")));
+    assert_eq!(primary("209.170.81.79"), Some(cc("US")));
+    // 210.57.31.0/24 TW, then 210.57.31.0-210.57.32.255 VN.
+    assert_eq!(primary("210.57.31.255"), Some(cc("TW")));
+    assert_eq!(primary("210.57.32.0"), Some(cc("VN")));
+}
+
+#[test]
 fn first_and_last_addresses_answer_without_panicking() {
     let geo = crate::builtin();
     for a in [
