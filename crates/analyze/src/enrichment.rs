@@ -1,8 +1,8 @@
 use std::net::IpAddr;
 
 use hirundo_fingerprint::ResearchScanners;
-use hirundo_geo::Geo;
-use hirundo_summary::Attribution;
+use hirundo_geo::{Geo, SourceId};
+use hirundo_summary::{AsnAnswer, Attribution};
 
 /// Who a source is: its country and AS from [`Geo`]'s primary sources,
 /// and the research-scanning organisation it belongs to, if any.
@@ -24,13 +24,25 @@ impl Enrichment {
     }
 }
 
+impl Enrichment {
+    fn source_name(&self, id: SourceId) -> &str {
+        self.geo.source(id).map_or("unknown source", |s| &s.name)
+    }
+}
+
 impl Attribution for Enrichment {
-    fn country(&self, source: IpAddr) -> Option<[u8; 2]> {
-        self.geo.country(source).map(|a| a.country.to_bytes())
+    fn country(&self, source: IpAddr) -> Option<([u8; 2], &str)> {
+        let answer = self.geo.country(source)?;
+        Some((answer.country.to_bytes(), self.source_name(answer.source)))
     }
 
-    fn asn(&self, source: IpAddr) -> Option<(u32, &str)> {
-        self.geo.asn(source).map(|a| (a.asn.0, a.name))
+    fn asn(&self, source: IpAddr) -> Option<AsnAnswer<'_>> {
+        let answer = self.geo.asn(source)?;
+        Some(AsnAnswer {
+            asn: answer.asn.0,
+            name: answer.name,
+            source: self.source_name(answer.source),
+        })
     }
 
     fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str> {

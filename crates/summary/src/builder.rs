@@ -69,12 +69,23 @@ impl Outcome {
 /// research-scanner list by the caller, so this crate stays free of data
 /// files.
 pub trait Attribution {
-    /// ISO 3166-1 alpha-2 code of the source's country.
-    fn country(&self, source: IpAddr) -> Option<[u8; 2]>;
-    /// The source's autonomous system number and name.
-    fn asn(&self, source: IpAddr) -> Option<(u32, &str)>;
+    /// ISO 3166-1 alpha-2 code of the source's country, and the name of
+    /// the data source that said so.
+    fn country(&self, source: IpAddr) -> Option<([u8; 2], &str)>;
+    /// The source's autonomous system number and name, and the name of the
+    /// data source that said so.
+    fn asn(&self, source: IpAddr) -> Option<AsnAnswer<'_>>;
     /// The research-scanning organisation the source belongs to.
     fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str>;
+}
+
+/// An autonomous system as an [`Attribution`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsnAnswer<'a> {
+    pub asn: u32,
+    pub name: &'a str,
+    /// The data source that said so.
+    pub source: &'a str,
 }
 
 /// Country code for sources no data source places: ISO 3166's
@@ -413,8 +424,10 @@ impl SummaryBuilder {
             .collect();
         let mut research = Tally::default();
         let mut organisations = Tally::default();
-        let mut countries: BTreeMap<[u8; 2], Tally> = BTreeMap::new();
-        let mut asns: BTreeMap<u32, (String, Tally)> = BTreeMap::new();
+        // Keyed with the data source too: every enriched value keeps the
+        // source that said it, and a secondary source may place some.
+        let mut countries: BTreeMap<([u8; 2], Option<&str>), Tally> = BTreeMap::new();
+        let mut asns: BTreeMap<(u32, Option<&str>), (&str, Tally)> = BTreeMap::new();
         let mut count = 0u64;
         for (key, stats) in sources {
             count += 1;
@@ -431,16 +444,18 @@ impl SummaryBuilder {
                 continue;
             };
             let addr = IpAddr::from(key);
-            let cc = attribution.country(addr).unwrap_or(*b"ZZ");
-            countries.entry(cc).or_default().add(stats.packets);
+            let country = attribution.country(addr);
+            let key = country.map_or((*b"ZZ", None), |(cc, source)| (cc, Some(source)));
+            countries.entry(key).or_default().add(stats.packets);
             let asn = attribution.asn(addr);
-            let (number, name) = asn.unwrap_or((0, "unknown"));
-            asns.entry(number)
-                .or_insert_with(|| (name.to_string(), Tally::default()))
+            let key = asn.map_or((0, None), |a| (a.asn, Some(a.source)));
+            let name = asn.map_or("unknown", |a| a.name);
+            asns.entry(key)
+                .or_insert((name, Tally::default()))
                 .1
                 .add(stats.packets);
             if attribution
-                .research_organisation(addr, asn.map(|a| a.0))
+                .research_organisation(addr, asn.map(|a| a.asn))
                 .is_some()
             {
                 organisations.add(stats.packets);
@@ -454,23 +469,35 @@ impl SummaryBuilder {
                 fingerprints.insert(RESEARCH_ORGANISATION.to_string(), organisations);
                 let mut countries: Vec<CountryCount> = countries
                     .into_iter()
-                    .map(|(cc, t)| CountryCount {
+                    .map(|((cc, source), t)| CountryCount {
                         cc: String::from_utf8_lossy(&cc).into_owned(),
                         packets: t.packets,
                         sources: t.sources,
+                        source: source.map(str::to_string),
                     })
                     .collect();
-                countries.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.cc.cmp(&b.cc)));
+                countries.sort_by(|a, b| {
+                    b.packets
+                        .cmp(&a.packets)
+                        .then_with(|| a.cc.cmp(&b.cc))
+                        .then_with(|| a.source.cmp(&b.source))
+                });
                 let mut asns: Vec<AsnCount> = asns
                     .into_iter()
-                    .map(|(asn, (name, t))| AsnCount {
+                    .map(|((asn, source), (name, t))| AsnCount {
                         asn,
-                        name,
+                        name: name.to_string(),
                         packets: t.packets,
                         sources: t.sources,
+                        source: source.map(str::to_string),
                     })
                     .collect();
-                asns.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.asn.cmp(&b.asn)));
+                asns.sort_by(|a, b| {
+                    b.packets
+                        .cmp(&a.packets)
+                        .then(a.asn.cmp(&b.asn))
+                        .then_with(|| a.source.cmp(&b.source))
+                });
                 (Some(countries), Some(asns))
             }
         };
@@ -715,11 +742,21 @@ mod model {
     }
 
     impl Attribution for Fake {
-        fn country(&self, source: IpAddr) -> Option<[u8; 2]> {
-            [None, Some(*b"AA"), Some(*b"BB")][usize::from(low(source) % 3)]
+        fn country(&self, source: IpAddr) -> Option<([u8; 2], &str)> {
+            // BB comes from two sources, so it must be listed twice.
+            [
+                None,
+                Some((*b"AA", "one")),
+                Some((*b"BB", "one")),
+                Some((*b"BB", "two")),
+            ][usize::from(low(source) % 4)]
         }
-        fn asn(&self, source: IpAddr) -> Option<(u32, &str)> {
-            (low(source) % 2 == 1).then(|| (64_500 + u32::from(low(source) % 4), "AS-TEST"))
+        fn asn(&self, source: IpAddr) -> Option<AsnAnswer<'_>> {
+            (low(source) % 2 == 1).then(|| AsnAnswer {
+                asn: 64_500 + u32::from(low(source) % 4),
+                name: "AS-TEST",
+                source: "asn-source",
+            })
         }
         fn research_organisation(&self, source: IpAddr, _asn: Option<u32>) -> Option<&str> {
             (low(source) % 7 == 0).then_some("Research Org")
@@ -800,15 +837,17 @@ mod model {
             let (mut countries, mut asns, mut organisations) = (BTreeMap::new(), BTreeMap::new(), Tally::default());
             for (key, source) in &sources {
                 let addr = IpAddr::from(*key);
-                let cc = Fake.country(addr).map_or("ZZ".to_string(), |c| String::from_utf8_lossy(&c).into_owned());
+                let cc = Fake.country(addr).map_or(("ZZ".to_string(), None), |(cc, from)| {
+                    (String::from_utf8_lossy(&cc).into_owned(), Some(from.to_string()))
+                });
                 countries.entry(cc).or_insert_with(Tally::default).add(source.packets);
-                asns.entry(Fake.asn(addr).map_or(0, |a| a.0)).or_insert_with(Tally::default).add(source.packets);
+                asns.entry(Fake.asn(addr).map_or(0, |a| a.asn)).or_insert_with(Tally::default).add(source.packets);
                 if Fake.research_organisation(addr, None).is_some() {
                     organisations.add(source.packets);
                 }
             }
-            let got: BTreeMap<String, Tally> = s.countries.unwrap().into_iter()
-                .map(|c| (c.cc, Tally { packets: c.packets, sources: c.sources })).collect();
+            let got: BTreeMap<(String, Option<String>), Tally> = s.countries.unwrap().into_iter()
+                .map(|c| ((c.cc, c.source), Tally { packets: c.packets, sources: c.sources })).collect();
             prop_assert_eq!(got, countries);
             let got: BTreeMap<u32, Tally> = s.asns.unwrap().into_iter()
                 .map(|a| (a.asn, Tally { packets: a.packets, sources: a.sources })).collect();

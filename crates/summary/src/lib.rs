@@ -16,8 +16,8 @@ mod text;
 mod timestamp;
 
 pub use builder::{
-    Attribution, Outcome, Rejection, SummaryBuilder, RESEARCH_HEURISTIC, RESEARCH_ORGANISATION,
-    UNKNOWN_COUNTRY,
+    AsnAnswer, Attribution, Outcome, Rejection, SummaryBuilder, RESEARCH_HEURISTIC,
+    RESEARCH_ORGANISATION, UNKNOWN_COUNTRY,
 };
 pub use services::service_name;
 pub use summary::{

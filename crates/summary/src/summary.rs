@@ -127,19 +127,27 @@ pub struct Tally {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountryCount {
-    /// ISO 3166-1 alpha-2.
+    /// ISO 3166-1 alpha-2; `ZZ` where no data source knew.
     pub cc: String,
     pub packets: u64,
     pub sources: u64,
+    /// The data source that said so (absent for `ZZ`). A country that two
+    /// sources named for different addresses is listed once per source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AsnCount {
+    /// 0 where no data source knew (AS0 is "no AS", RFC 7607).
     pub asn: u32,
     pub name: String,
     pub packets: u64,
     pub sources: u64,
+    /// The data source that said so (absent for AS0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[cfg(test)]
