@@ -45,6 +45,11 @@ impl Attribution for Enrichment {
         })
     }
 
+    fn disputed(&self, source: IpAddr) -> (bool, bool) {
+        let lookup = self.geo.lookup(source);
+        (lookup.countries_disagree(), lookup.asns_disagree())
+    }
+
     fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str> {
         self.research
             .organisation(source, asn)

@@ -75,6 +75,11 @@ pub trait Attribution {
     /// The source's autonomous system number and name, and the name of the
     /// data source that said so.
     fn asn(&self, source: IpAddr) -> Option<AsnAnswer<'_>>;
+    /// Whether other data sources name a different country, and a
+    /// different AS, for the source than the answers above.
+    fn disputed(&self, _source: IpAddr) -> (bool, bool) {
+        (false, false)
+    }
     /// The research-scanning organisation the source belongs to.
     fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str>;
 }
@@ -426,8 +431,8 @@ impl SummaryBuilder {
         let mut organisations = Tally::default();
         // Keyed with the data source too: every enriched value keeps the
         // source that said it, and a secondary source may place some.
-        let mut countries: BTreeMap<([u8; 2], Option<&str>), Tally> = BTreeMap::new();
-        let mut asns: BTreeMap<(u32, Option<&str>), (&str, Tally)> = BTreeMap::new();
+        let mut countries: BTreeMap<([u8; 2], Option<&str>), (Tally, u64)> = BTreeMap::new();
+        let mut asns: BTreeMap<(u32, Option<&str>), (&str, Tally, u64)> = BTreeMap::new();
         let mut count = 0u64;
         for (key, stats) in sources {
             count += 1;
@@ -444,16 +449,18 @@ impl SummaryBuilder {
                 continue;
             };
             let addr = IpAddr::from(key);
+            let (country_disputed, asn_disputed) = attribution.disputed(addr);
             let country = attribution.country(addr);
             let key = country.map_or((*b"ZZ", None), |(cc, source)| (cc, Some(source)));
-            countries.entry(key).or_default().add(stats.packets);
+            let entry = countries.entry(key).or_default();
+            entry.0.add(stats.packets);
+            entry.1 += u64::from(country_disputed);
             let asn = attribution.asn(addr);
             let key = asn.map_or((0, None), |a| (a.asn, Some(a.source)));
             let name = asn.map_or("unknown", |a| a.name);
-            asns.entry(key)
-                .or_insert((name, Tally::default()))
-                .1
-                .add(stats.packets);
+            let entry = asns.entry(key).or_insert((name, Tally::default(), 0));
+            entry.1.add(stats.packets);
+            entry.2 += u64::from(asn_disputed);
             if attribution
                 .research_organisation(addr, asn.map(|a| a.asn))
                 .is_some()
@@ -469,11 +476,12 @@ impl SummaryBuilder {
                 fingerprints.insert(RESEARCH_ORGANISATION.to_string(), organisations);
                 let mut countries: Vec<CountryCount> = countries
                     .into_iter()
-                    .map(|((cc, source), t)| CountryCount {
+                    .map(|((cc, source), (t, disputed))| CountryCount {
                         cc: String::from_utf8_lossy(&cc).into_owned(),
                         packets: t.packets,
                         sources: t.sources,
                         source: source.map(str::to_string),
+                        disputed,
                     })
                     .collect();
                 countries.sort_by(|a, b| {
@@ -484,12 +492,13 @@ impl SummaryBuilder {
                 });
                 let mut asns: Vec<AsnCount> = asns
                     .into_iter()
-                    .map(|((asn, source), (name, t))| AsnCount {
+                    .map(|((asn, source), (name, t, disputed))| AsnCount {
                         asn,
                         name: name.to_string(),
                         packets: t.packets,
                         sources: t.sources,
                         source: source.map(str::to_string),
+                        disputed,
                     })
                     .collect();
                 asns.sort_by(|a, b| {
@@ -761,6 +770,9 @@ mod model {
         fn research_organisation(&self, source: IpAddr, _asn: Option<u32>) -> Option<&str> {
             (low(source) % 7 == 0).then_some("Research Org")
         }
+        fn disputed(&self, source: IpAddr) -> (bool, bool) {
+            (low(source) % 5 == 0, low(source) % 6 == 1)
+        }
     }
 
     #[derive(Default)]
@@ -835,17 +847,27 @@ mod model {
                 return Ok(());
             }
             let (mut countries, mut asns, mut organisations) = (BTreeMap::new(), BTreeMap::new(), Tally::default());
+            let (mut country_disputes, mut asn_disputes) = (BTreeMap::new(), BTreeMap::new());
             for (key, source) in &sources {
                 let addr = IpAddr::from(*key);
                 let cc = Fake.country(addr).map_or(("ZZ".to_string(), None), |(cc, from)| {
                     (String::from_utf8_lossy(&cc).into_owned(), Some(from.to_string()))
                 });
+                let (country_disputed, asn_disputed) = Fake.disputed(addr);
+                *country_disputes.entry(cc.clone()).or_insert(0u64) += u64::from(country_disputed);
                 countries.entry(cc).or_insert_with(Tally::default).add(source.packets);
-                asns.entry(Fake.asn(addr).map_or(0, |a| a.asn)).or_insert_with(Tally::default).add(source.packets);
+                let asn = Fake.asn(addr).map_or(0, |a| a.asn);
+                *asn_disputes.entry(asn).or_insert(0u64) += u64::from(asn_disputed);
+                asns.entry(asn).or_insert_with(Tally::default).add(source.packets);
                 if Fake.research_organisation(addr, None).is_some() {
                     organisations.add(source.packets);
                 }
             }
+            let got_disputes: BTreeMap<(String, Option<String>), u64> = s.countries.as_ref().unwrap().iter()
+                .map(|c| ((c.cc.clone(), c.source.clone()), c.disputed)).collect();
+            prop_assert_eq!(got_disputes, country_disputes);
+            let got_disputes: BTreeMap<u32, u64> = s.asns.as_ref().unwrap().iter().map(|a| (a.asn, a.disputed)).collect();
+            prop_assert_eq!(got_disputes, asn_disputes);
             let got: BTreeMap<(String, Option<String>), Tally> = s.countries.unwrap().into_iter()
                 .map(|c| ((c.cc, c.source), Tally { packets: c.packets, sources: c.sources })).collect();
             prop_assert_eq!(got, countries);

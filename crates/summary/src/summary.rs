@@ -65,6 +65,10 @@ pub struct ErrorCounts {
     pub malformed: u64,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 impl Tally {
     /// Adds one source with its packets.
     pub fn add(&mut self, packets: u64) {
@@ -135,6 +139,10 @@ pub struct CountryCount {
     /// sources named for different addresses is listed once per source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Of these sources, how many another configured data source places
+    /// elsewhere (`hirundo lookup` shows every answer).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub disputed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +156,10 @@ pub struct AsnCount {
     /// The data source that said so (absent for AS0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Of these sources, how many another configured data source places
+    /// elsewhere (`hirundo lookup` shows every answer).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub disputed: u64,
 }
 
 #[cfg(test)]

@@ -125,11 +125,12 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
         for c in countries.iter().take(top) {
             writeln!(
                 out,
-                "  {:<20}{:>21}  {:>7}{:>12}",
+                "  {:<20}{:>21}  {:>7}{:>12}{}",
                 c.cc,
                 group(c.packets),
                 percent(c.packets, s.decoded),
-                group(c.sources)
+                group(c.sources),
+                disputed(c.disputed)
             )?;
         }
     }
@@ -144,11 +145,12 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
             let label: String = label.chars().take(40).collect();
             writeln!(
                 out,
-                "  {:<40} {:>15}  {:>7}{:>12}",
+                "  {:<40} {:>15}  {:>7}{:>12}{}",
                 label,
                 group(a.packets),
                 percent(a.packets, s.decoded),
-                group(a.sources)
+                group(a.sources),
+                disputed(a.disputed)
             )?;
         }
     }
@@ -198,6 +200,16 @@ const FINGERPRINTS: &[(&str, &str)] = &[
     ("research_org", "known research scanners"),
     ("research_heuristic", "> 10 ports in a day"),
 ];
+
+/// "  (12 disputed)" when other data sources place some of the sources
+/// elsewhere.
+fn disputed(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("  ({} disputed)", group(n))
+    }
+}
 
 /// `1234567` as `1,234,567`.
 pub fn group(n: u64) -> String {
