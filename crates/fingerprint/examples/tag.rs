@@ -1,6 +1,6 @@
 //! Tags every packet of the captures named on the command line and prints,
 //! per tag, the packets and distinct sources, then each source's verdict
-//! and whether TSUBAME's port heuristic marks it:
+//! (`hirundo analyze` gives the research verdicts):
 //!
 //! `cargo run --release -p hirundo-fingerprint --example tag -- FILE...`
 
@@ -9,14 +9,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use hirundo_capture::CaptureReader;
-use hirundo_fingerprint::{PortSpread, SourceProfile};
+use hirundo_fingerprint::SourceProfile;
 use hirundo_packet::{decode, AddrKey, IpSlice};
 
 fn main() -> ExitCode {
     let mut decoded = 0u64;
     let mut tags: BTreeMap<&str, (u64, HashSet<AddrKey>)> = BTreeMap::new();
     let mut profiles: HashMap<AddrKey, SourceProfile> = HashMap::new();
-    let mut spread = PortSpread::new();
     let mut mss: BTreeMap<String, u64> = BTreeMap::new();
     for path in std::env::args().skip(1) {
         let mut reader = match CaptureReader::open(Path::new(&path)) {
@@ -49,7 +48,6 @@ fn main() -> ExitCode {
             if packet_tags.is_empty() {
                 tags.entry("none").or_default().0 += 1;
             }
-            spread.observe_packet(&packet, record.ts_ns);
             if let (IpSlice::V4(_), Ok(hirundo_packet::Transport::Tcp(tcp))) =
                 (packet.ip, packet.transport())
             {
@@ -72,11 +70,10 @@ fn main() -> ExitCode {
     }
     for (source, profile) in &profiles {
         println!(
-            "{}\t{}\t{} packets\tport-spread research: {}",
+            "{}\t{}\t{} packets",
             std::net::IpAddr::from(*source),
             profile.verdict().name(),
-            profile.packets,
-            spread.is_research(*source)
+            profile.packets
         );
     }
     ExitCode::SUCCESS

@@ -7,7 +7,8 @@
 //! [`SourceProfile`] accumulates one source's tags into a [`Verdict`].
 //! Research scanners are judged per source, in two ways that reports keep
 //! apart: [`ResearchScanners`] (organisations that publish their ranges,
-//! loaded from TOML, looked up by address then ASN) and [`PortSpread`]
+//! loaded from TOML, looked up by address then ASN) and
+//! [`RESEARCH_PORTS_PER_DAY`]
 //! (TSUBAME's heuristic: more than ten destination ports in one UTC day).
 //!
 //! Nothing here does I/O except parsing a configuration string.
@@ -100,12 +101,11 @@
 //!   (`research-scanners.toml`, [`ResearchScanners::builtin`]) marks which
 //!   entries were checked against the organisation's own page; operators load
 //!   their own with [`ResearchScanners::from_toml`].
-//! - **TSUBAME's heuristic** ([`PortSpread`]): more than ten distinct
+//! - **TSUBAME's heuristic** ([`RESEARCH_PORTS_PER_DAY`]): more than ten distinct
 //!   destination ports in one UTC day, a port being a (protocol, number)
 //!   pair.
 
 mod bogon;
-mod port_spread;
 mod prefix;
 mod research;
 mod rules;
@@ -113,7 +113,20 @@ mod tags;
 mod verdict;
 
 pub use bogon::{is_bogon_v4, is_bogon_v6, BOGONS_V4, BOGONS_V6_GLOBAL};
-pub use port_spread::PortSpread;
+
+/// TSUBAME's research-scanner heuristic: a source that touched more than
+/// this many distinct destination ports in one UTC day.
+///
+/// A destination port is a (protocol, port) pair: 80/tcp and 80/udp are
+/// two. TSUBAME and NICTER report ports per protocol ("23/TCP"), a service
+/// is named by both, and a source probing 53/tcp and 53/udp probes two
+/// services; counting port numbers alone would let a two-protocol sweep of
+/// five ports pass for one of five. A day runs from 00:00:00 to
+/// 23:59:59.999999999 UTC, whatever the sensor's time zone, so that sensors
+/// in different countries agree. `hirundo-summary` applies the rule per
+/// source, taking each source's packets in time order as a capture holds
+/// them.
+pub const RESEARCH_PORTS_PER_DAY: usize = 10;
 pub use prefix::{Prefix, PrefixError};
 pub use research::{ConfigError, Organisation, ResearchScanners, BUILTIN_TOML};
 pub use rules::{is_syn_probe, masscan_ip_id, tag, ZMAP_IP_ID};

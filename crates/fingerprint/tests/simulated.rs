@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use hirundo_fingerprint::{tag, PortSpread, SourceProfile, Tags, Verdict};
+use hirundo_fingerprint::{tag, SourceProfile, Tags, Verdict, RESEARCH_PORTS_PER_DAY};
 use hirundo_packet::{decode, AddrKey, IpSlice, LinkType};
 use hirundo_simulate::{Family, Generator, SimConfig, Simulation};
-use hirundo_summary::Tally;
+use hirundo_summary::{Outcome, SummaryBuilder, Tally};
 
 const SEEDS: [u64; 3] = [1, 2, 3];
 const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
@@ -21,9 +21,12 @@ struct Tagged {
     /// Per tag name and family: packets.
     by_family: BTreeMap<(&'static str, Family), u64>,
     profiles: HashMap<AddrKey, (Family, SourceProfile)>,
-    spread: PortSpread,
+    /// The summary, whose `research_heuristic` applies TSUBAME's rule.
+    summary: SummaryBuilder,
+    /// Decoded packets per source, later fragments included.
+    packets: HashMap<AddrKey, u64>,
     /// (source, UTC day) -> distinct (udp, port): the naive model of
-    /// PortSpread.
+    /// TSUBAME's rule.
     naive_ports: HashMap<(AddrKey, i64), HashSet<(bool, u16)>>,
     /// Frames whose IPv4 source ends in .0 or .255.
     last_octet_0_255: (u64, HashSet<AddrKey>),
@@ -69,8 +72,13 @@ fn run(seed: u64, days: u32) -> (Tagged, Simulation) {
             .or_insert((frame.family, SourceProfile::new()));
         assert_eq!(profile.0, frame.family, "a source belongs to one family");
         profile.1.observe_packet(&packet);
-        if out.spread.observe_packet(&packet, frame.ts_ns) {
-            let (_, port) = packet.ports().unwrap();
+        *out.packets.entry(source).or_default() += 1;
+        out.summary.record(
+            frame.ts_ns,
+            frame.data.len() as u32,
+            Outcome::of(&Ok(packet)),
+        );
+        if let Some((_, port)) = packet.ports() {
             out.naive_ports
                 .entry((source, frame.ts_ns.div_euclid(NANOS_PER_DAY)))
                 .or_default()
@@ -222,22 +230,31 @@ fn source_verdicts_follow_their_family() {
     }
 }
 
-/// PortSpread against a naive model that keeps every (source, day) port
-/// set, over a three-day capture in which research scanners (Masscan
-/// sweeps many ports) and bots (Mirai: 23 and 2323 only) both appear.
+/// The summary's research heuristic against a naive model that keeps every
+/// (source, day) port set, over a three-day capture in which research
+/// scanners (Masscan sweeps many ports) and bots (Mirai: 23 and 2323 only)
+/// both appear.
 #[test]
-fn port_spread_equals_naive_per_day_sets() {
+fn research_heuristic_equals_naive_per_day_sets() {
     for seed in SEEDS {
         let (tagged, _) = run(seed, 3);
         let naive: HashSet<AddrKey> = tagged
             .naive_ports
             .iter()
-            .filter(|(_, ports)| ports.len() > PortSpread::THRESHOLD)
+            .filter(|(_, ports)| ports.len() > RESEARCH_PORTS_PER_DAY)
             .map(|(&(source, _), _)| source)
             .collect();
-        let ours: HashSet<AddrKey> = tagged.spread.research_sources().collect();
-        assert_eq!(ours, naive, "seed {seed}");
-        assert_eq!(tagged.spread.late_packets(), 0);
+        let packets: u64 = naive.iter().map(|s| tagged.packets[s]).sum();
+        let summary = tagged.summary.finish();
+        let ours = summary.fingerprints.unwrap()["research_heuristic"];
+        assert_eq!(
+            ours,
+            Tally {
+                packets,
+                sources: naive.len() as u64
+            },
+            "seed {seed}"
+        );
         assert!(!naive.is_empty(), "seed {seed}");
         let families: HashSet<Family> = naive.iter().map(|s| tagged.profiles[s].0).collect();
         assert!(

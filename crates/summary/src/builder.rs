@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use hashbrown::HashMap;
-use hirundo_fingerprint::{PortSpread, Tags};
+use hirundo_fingerprint::{Tags, RESEARCH_PORTS_PER_DAY};
 use hirundo_packet::{protocol, AddrKey, DecodeError, Packet};
 
 use crate::flat_map::{prefetch_read, FlatMap};
@@ -164,8 +164,23 @@ impl SourceStats {
         }
         if new_port_today == Some(true) && day == self.day && !self.research {
             self.day_ports += 1;
-            self.research = usize::from(self.day_ports) > PortSpread::THRESHOLD;
+            self.research = usize::from(self.day_ports) > RESEARCH_PORTS_PER_DAY;
         }
+    }
+}
+
+/// Sources one data source attributes to one country or AS.
+#[derive(Default)]
+struct Attributed {
+    tally: Tally,
+    /// Of them, those another data source places elsewhere.
+    disputed: u64,
+}
+
+impl Attributed {
+    fn add(&mut self, packets: u64, disputed: bool) {
+        self.tally.add(packets);
+        self.disputed += u64::from(disputed);
     }
 }
 
@@ -431,8 +446,8 @@ impl SummaryBuilder {
         let mut organisations = Tally::default();
         // Keyed with the data source too: every enriched value keeps the
         // source that said it, and a secondary source may place some.
-        let mut countries: BTreeMap<([u8; 2], Option<&str>), (Tally, u64)> = BTreeMap::new();
-        let mut asns: BTreeMap<(u32, Option<&str>), (&str, Tally, u64)> = BTreeMap::new();
+        let mut countries: BTreeMap<([u8; 2], Option<&str>), Attributed> = BTreeMap::new();
+        let mut asns: BTreeMap<(u32, Option<&str>), (&str, Attributed)> = BTreeMap::new();
         let mut count = 0u64;
         for (key, stats) in sources {
             count += 1;
@@ -452,15 +467,17 @@ impl SummaryBuilder {
             let (country_disputed, asn_disputed) = attribution.disputed(addr);
             let country = attribution.country(addr);
             let key = country.map_or((*b"ZZ", None), |(cc, source)| (cc, Some(source)));
-            let entry = countries.entry(key).or_default();
-            entry.0.add(stats.packets);
-            entry.1 += u64::from(country_disputed);
+            countries
+                .entry(key)
+                .or_default()
+                .add(stats.packets, country_disputed);
             let asn = attribution.asn(addr);
             let key = asn.map_or((0, None), |a| (a.asn, Some(a.source)));
             let name = asn.map_or("unknown", |a| a.name);
-            let entry = asns.entry(key).or_insert((name, Tally::default(), 0));
-            entry.1.add(stats.packets);
-            entry.2 += u64::from(asn_disputed);
+            asns.entry(key)
+                .or_insert((name, Attributed::default()))
+                .1
+                .add(stats.packets, asn_disputed);
             if attribution
                 .research_organisation(addr, asn.map(|a| a.asn))
                 .is_some()
@@ -476,12 +493,12 @@ impl SummaryBuilder {
                 fingerprints.insert(RESEARCH_ORGANISATION.to_string(), organisations);
                 let mut countries: Vec<CountryCount> = countries
                     .into_iter()
-                    .map(|((cc, source), (t, disputed))| CountryCount {
+                    .map(|((cc, source), a)| CountryCount {
                         cc: String::from_utf8_lossy(&cc).into_owned(),
-                        packets: t.packets,
-                        sources: t.sources,
+                        packets: a.tally.packets,
+                        sources: a.tally.sources,
                         source: source.map(str::to_string),
-                        disputed,
+                        disputed: a.disputed,
                     })
                     .collect();
                 countries.sort_by(|a, b| {
@@ -492,13 +509,13 @@ impl SummaryBuilder {
                 });
                 let mut asns: Vec<AsnCount> = asns
                     .into_iter()
-                    .map(|((asn, source), (name, t, disputed))| AsnCount {
+                    .map(|((asn, source), (name, a))| AsnCount {
                         asn,
                         name: name.to_string(),
-                        packets: t.packets,
-                        sources: t.sources,
+                        packets: a.tally.packets,
+                        sources: a.tally.sources,
                         source: source.map(str::to_string),
-                        disputed,
+                        disputed: a.disputed,
                     })
                     .collect();
                 asns.sort_by(|a, b| {
@@ -835,7 +852,7 @@ mod model {
             }
             let mut research = Tally::default();
             for source in sources.values() {
-                if source.ports_by_day.values().any(|ports| ports.len() > PortSpread::THRESHOLD) {
+                if source.ports_by_day.values().any(|ports| ports.len() > RESEARCH_PORTS_PER_DAY) {
                     research.add(source.packets);
                 }
             }
