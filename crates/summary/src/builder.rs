@@ -451,8 +451,7 @@ impl SummaryBuilder {
         let mut count = 0u64;
         for (key, stats) in sources {
             count += 1;
-            for (tag, name) in stats.tags.iter() {
-                let _ = tag;
+            for (_, name) in stats.tags.iter() {
                 if let Some(t) = fingerprints.get_mut(name) {
                     t.sources += 1;
                 }
