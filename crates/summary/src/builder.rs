@@ -82,6 +82,34 @@ pub trait Attribution {
     }
     /// The research-scanning organisation the source belongs to.
     fn research_organisation(&self, source: IpAddr, asn: Option<u32>) -> Option<&str>;
+
+    /// All of the above for one source. An implementation that can answer
+    /// everything from one lookup should override this: it is what
+    /// [`SummaryBuilder::finish_with`] calls, once per distinct source.
+    fn attribute(&self, source: IpAddr) -> Attributes<'_> {
+        let asn = self.asn(source);
+        let (country_disputed, asn_disputed) = self.disputed(source);
+        Attributes {
+            country: self.country(source),
+            asn,
+            country_disputed,
+            asn_disputed,
+            research_organisation: self.research_organisation(source, asn.map(|a| a.asn)),
+        }
+    }
+}
+
+/// What an [`Attribution`] knows of one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attributes<'a> {
+    /// Country code and the data source that said so.
+    pub country: Option<([u8; 2], &'a str)>,
+    pub asn: Option<AsnAnswer<'a>>,
+    /// Another data source names a different country.
+    pub country_disputed: bool,
+    /// Another data source names a different AS.
+    pub asn_disputed: bool,
+    pub research_organisation: Option<&'a str>,
 }
 
 /// An autonomous system as an [`Attribution`] gives it.
@@ -463,24 +491,21 @@ impl SummaryBuilder {
                 continue;
             };
             let addr = IpAddr::from(key);
-            let (country_disputed, asn_disputed) = attribution.disputed(addr);
-            let country = attribution.country(addr);
-            let key = country.map_or((*b"ZZ", None), |(cc, source)| (cc, Some(source)));
+            let about = attribution.attribute(addr);
+            let key = about
+                .country
+                .map_or((*b"ZZ", None), |(cc, source)| (cc, Some(source)));
             countries
                 .entry(key)
                 .or_default()
-                .add(stats.packets, country_disputed);
-            let asn = attribution.asn(addr);
-            let key = asn.map_or((0, None), |a| (a.asn, Some(a.source)));
-            let name = asn.map_or("unknown", |a| a.name);
+                .add(stats.packets, about.country_disputed);
+            let key = about.asn.map_or((0, None), |a| (a.asn, Some(a.source)));
+            let name = about.asn.map_or("unknown", |a| a.name);
             asns.entry(key)
                 .or_insert((name, Attributed::default()))
                 .1
-                .add(stats.packets, asn_disputed);
-            if attribution
-                .research_organisation(addr, asn.map(|a| a.asn))
-                .is_some()
-            {
+                .add(stats.packets, about.asn_disputed);
+            if about.research_organisation.is_some() {
                 organisations.add(stats.packets);
             }
         }

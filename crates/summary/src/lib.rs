@@ -16,7 +16,7 @@ mod text;
 mod timestamp;
 
 pub use builder::{
-    AsnAnswer, Attribution, Outcome, Rejection, SummaryBuilder, RESEARCH_HEURISTIC,
+    AsnAnswer, Attributes, Attribution, Outcome, Rejection, SummaryBuilder, RESEARCH_HEURISTIC,
     RESEARCH_ORGANISATION, UNKNOWN_COUNTRY,
 };
 pub use services::service_name;
