@@ -60,7 +60,7 @@ printf '%-38s %10s %14s %10s %12s\n' tool seconds packets/s RSS_MB "hirundo is"
 row() { # name nanos rss_kb
     awk -v name="$1" -v t="$2" -v rss="$3" -v p="$PACKETS" -v h="$t_hirundo" 'BEGIN {
         s = t / 1e9; ratio = t / h;
-        label = (name == "hirundo analyze --no-enrich") ? "-" : sprintf("%.1fx %s", ratio, ratio >= 1 ? "faster" : "slower");
+        label = (name ~ /^hirundo/) ? "-" : sprintf("%.1fx %s", ratio, ratio >= 1 ? "faster" : "slower");
         printf "%-38s %10.3f %14.0f %10.1f %12s\n", name, s, p / s, rss / 1024, label }'
 }
 row "hirundo analyze --no-enrich" "$t_hirundo" "$rss_hirundo"
