@@ -70,3 +70,5 @@ pub fn exercise_capture(input: Box<dyn Read + Send>) {
     assert!(reader.anomalies().len() <= MAX_KEPT_ANOMALIES);
     assert!(reader.anomaly_count() >= reader.anomalies().len() as u64);
 }
+
+pub mod geo;

@@ -27,6 +27,34 @@ pub(crate) fn for_each_line(
     read_lines(&mut reader, path, &mut row)
 }
 
+/// Where a reader's lines come from: a file (plain or gzip), or text
+/// already in memory with the name its errors show.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Input<'a> {
+    File(&'a Path),
+    Text { text: &'a str, name: &'a Path },
+}
+
+impl<'a> Input<'a> {
+    /// The name errors show.
+    pub(crate) fn path(self) -> &'a Path {
+        match self {
+            Input::File(path) | Input::Text { name: path, .. } => path,
+        }
+    }
+
+    /// [`for_each_line`] over the file or the text.
+    pub(crate) fn for_each_line(
+        self,
+        mut row: impl FnMut(u64, &str) -> Result<(), String>,
+    ) -> Result<(), ParseError> {
+        match self {
+            Input::File(path) => for_each_line(path, row),
+            Input::Text { text, name } => read_lines(&mut text.as_bytes(), name, &mut row),
+        }
+    }
+}
+
 /// The same over any reader, for tests and in-memory files.
 pub(crate) fn read_lines(
     reader: &mut dyn BufRead,

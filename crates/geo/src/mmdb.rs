@@ -169,9 +169,86 @@ fn open(bytes: &[u8]) -> Result<maxminddb::Reader<&[u8]>, String> {
     let reader = maxminddb::Reader::from_source(bytes)
         .map_err(|e| format!("not a valid MaxMind DB file: {e}"))?;
     match reader.metadata().ip_version {
-        4 | 6 => Ok(reader),
-        v => Err(format!("metadata ip_version is {v}, not 4 or 6")),
+        4 | 6 => {}
+        v => return Err(format!("metadata ip_version is {v}, not 4 or 6")),
     }
+    check_tree(&reader, bytes)?;
+    Ok(reader)
+}
+
+/// Refuses a search tree that is not a tree, before [`walk`] iterates it.
+///
+/// `Reader::networks` follows every path from the root. In a tree that is
+/// one visit per node, but records may point at any node: a cycle ends in
+/// an error at the address's last bit, while a chain of n nodes whose two
+/// records both point at the next one has 2^n paths. A 400-byte file of
+/// that shape kept `read_mmdb_countries` busy past any timeout, its tables
+/// growing (found while writing the `mmdb` fuzz target, see
+/// `fuzz/README.md`). A tree reaches each node
+/// once; the one exception is the IPv4 subtree of an IPv6 database, which
+/// `::ffff:0:0/96`, `2001::/32` and `2002::/16` alias and which the
+/// iterator enters only from `::/96`. One pass over the nodes, reading them
+/// as the reader does (`from_source` checked that they lie in the file).
+fn check_tree(reader: &maxminddb::Reader<&[u8]>, bytes: &[u8]) -> Result<(), String> {
+    let m = reader.metadata();
+    let node_count = m.node_count as usize;
+    let record_size = usize::from(m.record_size);
+    let tree = bytes
+        .get(..node_count.saturating_mul(record_size) / 4)
+        .ok_or("the search tree extends beyond the file")?;
+    let record = |node: usize, side: usize| -> usize {
+        let b = &tree[node * record_size / 4..(node + 1) * record_size / 4];
+        let be = |b: &[u8]| b.iter().fold(0usize, |v, &x| v << 8 | usize::from(x));
+        match (record_size, side) {
+            (28, 0) => usize::from(b[3] >> 4) << 24 | be(&b[..3]),
+            (28, _) => usize::from(b[3] & 0x0f) << 24 | be(&b[4..]),
+            (_, 0) => be(&b[..b.len() / 2]),
+            (_, _) => be(&b[b.len() / 2..]),
+        }
+    };
+    if node_count == 0 {
+        return Ok(());
+    }
+    let bits: u32 = if m.ip_version == 6 { 128 } else { 32 };
+    // The node `::/96` leads to, found as the reader finds it.
+    let mut ipv4_start = 0;
+    if bits == 128 {
+        for _ in 0..96 {
+            if ipv4_start >= node_count {
+                break;
+            }
+            ipv4_start = record(ipv4_start, 0);
+        }
+    }
+    let mut seen = vec![false; node_count];
+    seen[0] = true;
+    // (node, its network's first address, prefix length)
+    let mut stack: Vec<(usize, u128, u32)> = vec![(0, 0, 0)];
+    while let Some((node, addr, depth)) = stack.pop() {
+        if depth >= bits {
+            return Err(format!(
+                "the search tree goes deeper than {bits} bits (node {node})"
+            ));
+        }
+        for side in [1, 0] {
+            let child = record(node, side);
+            if child >= node_count {
+                continue;
+            }
+            let child_addr = addr | (side as u128) << (bits - 1 - depth);
+            // An alias of the IPv4 subtree: the iterator skips it.
+            if bits == 128 && ipv4_start != 0 && child == ipv4_start && child_addr >> 32 != 0 {
+                continue;
+            }
+            if std::mem::replace(&mut seen[child], true) {
+                return Err(format!(
+                    "the search tree reaches node {child} a second time (from node {node}): not a tree"
+                ));
+            }
+            stack.push((child, child_addr, depth + 1));
+        }
+    }
+    Ok(())
 }
 
 /// Calls `f` with each network that holds data and its address range.
@@ -276,6 +353,79 @@ mod tests {
         assert_eq!(host_mask::<u32>(0), u32::MAX);
         assert_eq!(host_mask::<u128>(0), u128::MAX);
         assert_eq!(host_mask::<u128>(127), 1);
+    }
+
+    /// A file with 24-bit records `tree` (left, right per node), one data
+    /// record `{country_code: "JP"}` (pointer [`data`]), and metadata.
+    fn mmdb(ip_version: u8, tree: &[[u32; 2]]) -> Vec<u8> {
+        let n = tree.len() as u8;
+        let mut out = Vec::new();
+        for rec in tree.iter().flatten() {
+            out.extend_from_slice(&rec.to_be_bytes()[1..]);
+        }
+        out.extend_from_slice(&[0; 16]);
+        out.extend_from_slice(b"\xe1\x4ccountry_code\x42JP");
+        out.extend_from_slice(b"\xab\xcd\xefMaxMind.com\xe9");
+        out.extend_from_slice(b"\x4anode_count\xc1");
+        out.push(n);
+        out.extend_from_slice(b"\x4brecord_size\xa1\x18");
+        out.extend_from_slice(b"\x4aip_version\xa1");
+        out.push(ip_version);
+        out.extend_from_slice(b"\x4ddatabase_type\x44test");
+        out.extend_from_slice(b"\x5bbinary_format_major_version\xa1\x02");
+        out.extend_from_slice(b"\x5bbinary_format_minor_version\xa0");
+        out.extend_from_slice(b"\x4bbuild_epoch\x01\x02\x01");
+        out.extend_from_slice(b"\x4bdescription\xe0\x49languages\x00\x04");
+        out
+    }
+
+    /// The data record's pointer in a tree of `n` nodes.
+    fn data(n: usize) -> u32 {
+        n as u32 + 16
+    }
+
+    #[test]
+    fn a_search_tree_that_is_not_a_tree_is_refused() {
+        // Each node's two records point at the next node: 2^40 paths in
+        // 41 nodes.
+        let mut tree: Vec<[u32; 2]> = (1..=40).map(|i| [i, i]).collect();
+        tree.push([data(41); 2]);
+        let start = std::time::Instant::now();
+        let err = read_mmdb_countries(&mmdb(6, &tree)).unwrap_err();
+        assert!(err.contains("reaches node 1 a second time"), "{err}");
+        let err = read_mmdb_asns(&mmdb(4, &tree[10..])).unwrap_err();
+        assert!(err.contains("a second time"), "{err}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        // A cycle.
+        let err = read_mmdb_countries(&mmdb(4, &[[1, data(2)], [0, 2]])).unwrap_err();
+        assert!(err.contains("reaches node 0 a second time"), "{err}");
+    }
+
+    #[test]
+    fn the_ipv4_subtree_may_be_aliased() {
+        // 96 nodes down ::/96, then 1.0.0.0/8 in the IPv4 subtree; node 80
+        // also points ::ffff:0:0/96 (its right record's path) at the
+        // subtree, through 16 nodes of ones, as writers alias it.
+        let n = 96 + 8 + 16;
+        let mut tree: Vec<[u32; 2]> = (1..=96).map(|i| [i, n]).collect();
+        // Nodes 96..103 hold 1.0.0.0/8: bits 00000001.
+        for i in 0..8u32 {
+            let next = if i == 7 { data(n as usize) } else { 97 + i };
+            tree.push(if i == 7 { [n, next] } else { [next, n] });
+        }
+        tree[80][1] = 104;
+        for i in 0..16u32 {
+            let next = if i == 15 { 96 } else { 105 + i };
+            tree.push([n, next]);
+        }
+        let (table, _) = read_mmdb_countries(&mmdb(6, &tree)).unwrap();
+        assert_eq!(
+            table.v4.get(0x0100_0001).map(|c| c.to_string()),
+            Some("JP".into())
+        );
+        assert_eq!(table.v4.get(0x0200_0000), None);
+        // The alias itself adds no IPv6 range.
+        assert_eq!(table.v6.entries().filter(|e| e.value.is_some()).count(), 0);
     }
 
     #[test]

@@ -18,19 +18,35 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use crate::dataset::CountryTable;
-use crate::lines::for_each_line;
+use crate::lines::Input;
 use crate::range_table::RangeTableBuilder;
 use crate::{CountryCode, ParseError};
 
 /// Reads a delegated-stats file. Returns its table and the file's date
 /// (`YYYY-MM-DD`, from the version line's serial) if it has one.
 pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>), ParseError> {
+    delegated(Input::File(path))
+}
+
+/// [`read_rir_delegated`] on text already in memory (not compressed);
+/// errors name the text `name`.
+pub fn parse_rir_delegated(
+    text: &str,
+    name: &str,
+) -> Result<(CountryTable, Option<String>), ParseError> {
+    delegated(Input::Text {
+        text,
+        name: Path::new(name),
+    })
+}
+
+fn delegated(input: Input<'_>) -> Result<(CountryTable, Option<String>), ParseError> {
     let mut v4 = RangeTableBuilder::new();
     let mut v6 = RangeTableBuilder::new();
     let mut date = None;
     let mut seen_version = false;
     let mut records = 0usize;
-    for_each_line(path, |_, line| {
+    input.for_each_line(|_, line| {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             return Ok(());
@@ -110,7 +126,7 @@ pub fn read_rir_delegated(path: &Path) -> Result<(CountryTable, Option<String>),
     })?;
     if records == 0 {
         return Err(ParseError::Empty {
-            path: path.to_owned(),
+            path: input.path().to_owned(),
             expected: "allocated or assigned ipv4/ipv6",
         });
     }

@@ -21,7 +21,7 @@ use crate::attribution;
 use crate::dataset::{
     AsnTable, CountryTable, Dataset, DatasetSource, SourceInfo, SourceKind, SourceTables,
 };
-use crate::lines::for_each_line;
+use crate::lines::Input;
 use crate::range_table::{IpKey, RangeTableBuilder};
 use crate::{Asn, CountryCode, ParseError};
 
@@ -36,8 +36,24 @@ pub fn read_country_csv<A: IpKey>(
     path: &Path,
     builder: &mut RangeTableBuilder<A, CountryCode>,
 ) -> Result<usize, ParseError> {
+    country_csv(Input::File(path), builder)
+}
+
+/// [`read_country_csv`] on text already in memory; errors name it `name`.
+pub fn parse_country_csv<A: IpKey>(
+    text: &str,
+    name: &str,
+    builder: &mut RangeTableBuilder<A, CountryCode>,
+) -> Result<usize, ParseError> {
+    country_csv(text_input(text, name), builder)
+}
+
+fn country_csv<A: IpKey>(
+    input: Input<'_>,
+    builder: &mut RangeTableBuilder<A, CountryCode>,
+) -> Result<usize, ParseError> {
     let mut rows = 0;
-    for_each_line(path, |_, line| {
+    input.for_each_line(|_, line| {
         if skip(line) {
             return Ok(());
         }
@@ -53,7 +69,7 @@ pub fn read_country_csv<A: IpKey>(
         rows += 1;
         Ok(())
     })?;
-    nonempty(path, rows, "start,end,country")
+    nonempty(input.path(), rows, "start,end,country")
 }
 
 /// Reads an ip-location-db ASN file (`start,end,ASN,name`, integers) into a
@@ -63,8 +79,26 @@ pub fn read_asn_csv<A: IpKey>(
     builder: &mut RangeTableBuilder<A, AsIndex>,
     registry: &mut AsRegistryBuilder,
 ) -> Result<usize, ParseError> {
+    asn_csv(Input::File(path), builder, registry)
+}
+
+/// [`read_asn_csv`] on text already in memory; errors name it `name`.
+pub fn parse_asn_csv<A: IpKey>(
+    text: &str,
+    name: &str,
+    builder: &mut RangeTableBuilder<A, AsIndex>,
+    registry: &mut AsRegistryBuilder,
+) -> Result<usize, ParseError> {
+    asn_csv(text_input(text, name), builder, registry)
+}
+
+fn asn_csv<A: IpKey>(
+    input: Input<'_>,
+    builder: &mut RangeTableBuilder<A, AsIndex>,
+    registry: &mut AsRegistryBuilder,
+) -> Result<usize, ParseError> {
     let mut rows = 0;
-    for_each_line(path, |_, line| {
+    input.for_each_line(|_, line| {
         if skip(line) {
             return Ok(());
         }
@@ -88,7 +122,7 @@ pub fn read_asn_csv<A: IpKey>(
         rows += 1;
         Ok(())
     })?;
-    nonempty(path, rows, "start,end,ASN,name")
+    nonempty(input.path(), rows, "start,end,ASN,name")
 }
 
 /// Reads Tor's IPv4 geoip file (`start,end,CC`, integers).
@@ -96,7 +130,7 @@ pub fn read_tor_geoip_v4(
     path: &Path,
     builder: &mut RangeTableBuilder<u32, CountryCode>,
 ) -> Result<usize, ParseError> {
-    read_tor_geoip(path, builder, integer::<u32>)
+    tor_geoip(Input::File(path), builder, integer::<u32>)
 }
 
 /// Reads Tor's IPv6 geoip file (`start,end,CC`, addresses).
@@ -104,20 +138,40 @@ pub fn read_tor_geoip_v6(
     path: &Path,
     builder: &mut RangeTableBuilder<u128, CountryCode>,
 ) -> Result<usize, ParseError> {
-    read_tor_geoip(path, builder, |s| {
-        s.parse::<Ipv6Addr>()
-            .map(u128::from)
-            .map_err(|_| format!("{s:?} is not an IPv6 address"))
-    })
+    tor_geoip(Input::File(path), builder, ipv6)
 }
 
-fn read_tor_geoip<A: IpKey>(
-    path: &Path,
+/// [`read_tor_geoip_v4`] on text already in memory; errors name it `name`.
+pub fn parse_tor_geoip_v4(
+    text: &str,
+    name: &str,
+    builder: &mut RangeTableBuilder<u32, CountryCode>,
+) -> Result<usize, ParseError> {
+    tor_geoip(text_input(text, name), builder, integer::<u32>)
+}
+
+/// [`read_tor_geoip_v6`] on text already in memory; errors name it `name`.
+pub fn parse_tor_geoip_v6(
+    text: &str,
+    name: &str,
+    builder: &mut RangeTableBuilder<u128, CountryCode>,
+) -> Result<usize, ParseError> {
+    tor_geoip(text_input(text, name), builder, ipv6)
+}
+
+fn ipv6(s: &str) -> Result<u128, String> {
+    s.parse::<Ipv6Addr>()
+        .map(u128::from)
+        .map_err(|_| format!("{s:?} is not an IPv6 address"))
+}
+
+fn tor_geoip<A: IpKey>(
+    input: Input<'_>,
     builder: &mut RangeTableBuilder<A, CountryCode>,
     address: impl Fn(&str) -> Result<A, String>,
 ) -> Result<usize, ParseError> {
     let mut rows = 0;
-    for_each_line(path, |_, line| {
+    input.for_each_line(|_, line| {
         if skip(line) {
             return Ok(());
         }
@@ -136,14 +190,24 @@ fn read_tor_geoip<A: IpKey>(
         }
         push(builder, start, end, country(cc)?)
     })?;
-    nonempty(path, rows, "start,end,country")
+    nonempty(input.path(), rows, "start,end,country")
 }
 
 /// The date in a Tor geoip file's copied IPFire header, `# Generated: Thu,
 /// 25 Jun 2026 04:33:59 GMT`, as `2026-06-25`.
 pub fn read_tor_geoip_date(path: &Path) -> Result<String, ParseError> {
+    tor_geoip_date(Input::File(path))
+}
+
+/// [`read_tor_geoip_date`] on text already in memory; errors name it
+/// `name`.
+pub fn parse_tor_geoip_date(text: &str, name: &str) -> Result<String, ParseError> {
+    tor_geoip_date(text_input(text, name))
+}
+
+fn tor_geoip_date(input: Input<'_>) -> Result<String, ParseError> {
     let mut date = None;
-    for_each_line(path, |_, line| {
+    input.for_each_line(|_, line| {
         if date.is_none() {
             if let Some(rest) = line.strip_prefix('#').map(str::trim) {
                 if let Some(when) = rest.strip_prefix("Generated:") {
@@ -157,7 +221,7 @@ pub fn read_tor_geoip_date(path: &Path) -> Result<String, ParseError> {
         Ok(())
     })?;
     date.ok_or_else(|| ParseError::Empty {
-        path: path.to_owned(),
+        path: input.path().to_owned(),
         expected: "\"# Generated: <date>\" header",
     })
 }
@@ -176,6 +240,13 @@ fn rfc2822_date(s: &str) -> Option<String> {
     (1..=31)
         .contains(&day)
         .then(|| format!("{year:04}-{month:02}-{day:02}"))
+}
+
+fn text_input<'a>(text: &'a str, name: &'a str) -> Input<'a> {
+    Input::Text {
+        text,
+        name: Path::new(name),
+    }
 }
 
 fn skip(line: &str) -> bool {
@@ -489,6 +560,55 @@ mod tests {
             msg.contains("line 1: a quoted field has no closing quote"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn text_in_memory_reads_as_a_file_does() {
+        let mut b = RangeTableBuilder::<u32, _>::new();
+        assert_eq!(
+            parse_country_csv("# c\n1,2,JP\r\n3,4,DE\n", "c", &mut b).unwrap(),
+            2
+        );
+        assert_eq!(
+            b.build().get(3).map(|c| c.to_string()).as_deref(),
+            Some("DE")
+        );
+        let err = parse_country_csv::<u32>("1,2,JP\n5,4,JP\n", "c", &mut RangeTableBuilder::new())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c: line 2: range starts after it ends (5 > 4)"
+        );
+        let mut registry = AsRegistryBuilder::new();
+        let mut b = RangeTableBuilder::<u128, _>::new();
+        assert_eq!(
+            parse_asn_csv(
+                "1,2,13335,\"Cloudflare, Inc.\"\n",
+                "a",
+                &mut b,
+                &mut registry
+            )
+            .unwrap(),
+            1
+        );
+        let mut b = RangeTableBuilder::new();
+        assert_eq!(
+            parse_tor_geoip_v4("1,2,??\n3,4,JP\n", "t", &mut b).unwrap(),
+            2
+        );
+        let mut b = RangeTableBuilder::new();
+        assert_eq!(
+            parse_tor_geoip_v6("2001::,2001::1,JP\n", "t", &mut b).unwrap(),
+            1
+        );
+        assert_eq!(
+            parse_tor_geoip_date("# Generated: Thu, 25 Jun 2026 04:33:59 GMT\n", "t").unwrap(),
+            "2026-06-25"
+        );
+        assert!(parse_tor_geoip_date("1,2,JP\n", "t")
+            .unwrap_err()
+            .to_string()
+            .starts_with("t: no "));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use hirundo_geo::rir::read_rir_delegated;
+use hirundo_geo::rir::{parse_rir_delegated, read_rir_delegated};
 use hirundo_geo::{Geo, GeoConfig, ParseError, SourceSpec};
 
 const APNIC_EXTENDED: &str = "\
@@ -121,4 +121,19 @@ fn bad_lines_name_the_file_and_line() {
         .unwrap_err()
         .to_string()
         .contains("no allocated or assigned ipv4/ipv6 rows"));
+}
+
+#[test]
+fn text_in_memory_reads_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("delegated-apnic-extended-latest");
+    std::fs::write(&path, APNIC_EXTENDED).unwrap();
+    let from_file = read_rir_delegated(&path).unwrap();
+    let from_text = parse_rir_delegated(APNIC_EXTENDED, "apnic").unwrap();
+    assert_eq!(from_file, from_text);
+    let err = parse_rir_delegated("apnic|JP|ipv4|1.0.16.0\n", "apnic").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "apnic: line 1: 4 fields, expected registry|cc|type|start|value|date|status"
+    );
 }
