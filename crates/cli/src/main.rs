@@ -38,7 +38,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Decode captures and summarise them: ports, protocols, sources, time span.
+    /// Decode captures and summarise them: ports, protocols, sources, fingerprints,
+    /// countries and ASNs, time span.
     Analyze(analyze::Args),
     /// Write a realistic, deterministic darknet capture (and its ground truth).
     Simulate(simulate::Args),
