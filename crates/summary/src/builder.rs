@@ -217,10 +217,7 @@ impl Attributed {
 #[inline]
 fn pair_seen(last_day: &mut i32, first: bool, day: i32) -> bool {
     let new_today = first || *last_day < day;
-    *last_day = (*last_day).max(day);
-    if first {
-        *last_day = day;
-    }
+    *last_day = if first { day } else { (*last_day).max(day) };
     new_today
 }
 
@@ -387,8 +384,12 @@ impl SummaryBuilder {
                     tally.sources += u64::from(first);
                     pair_seen(last_day, first, day)
                 });
-                let first = !self.sources_v6.contains_key(&src);
-                let stats = self.sources_v6.entry(src).or_default();
+                let (first, stats) = match self.sources_v6.entry(src) {
+                    hashbrown::hash_map::Entry::Occupied(e) => (false, e.into_mut()),
+                    hashbrown::hash_map::Entry::Vacant(e) => {
+                        (true, e.insert(SourceStats::default()))
+                    }
+                };
                 stats.count(first, tags, day, new_port_today);
             }
         }
@@ -607,13 +608,17 @@ impl SummaryBuilder {
 mod tests {
     use super::*;
 
-    fn tcp(src: u32, port: u16) -> Outcome {
+    fn decoded(source: AddrKey, protocol: u8, dst_port: Option<u16>) -> Outcome {
         Outcome::Decoded {
-            source: AddrKey::V4(src),
-            protocol: protocol::TCP,
-            dst_port: Some(port),
+            source,
+            protocol,
+            dst_port,
             tags: Tags::NONE,
         }
+    }
+
+    fn tcp(src: u32, port: u16) -> Outcome {
+        decoded(AddrKey::V4(src), protocol::TCP, Some(port))
     }
 
     #[test]
@@ -623,37 +628,10 @@ mod tests {
         b.record(3, 60, tcp(1, 23));
         b.record(1, 60, tcp(1, 23));
         b.record(2, 60, tcp(2, 23));
-        b.record(
-            5,
-            70,
-            Outcome::Decoded {
-                source: AddrKey::V4(1),
-                protocol: protocol::UDP,
-                dst_port: Some(23),
-                tags: Tags::NONE,
-            },
-        );
-        b.record(
-            4,
-            90,
-            Outcome::Decoded {
-                source: AddrKey::V6(7),
-                protocol: protocol::TCP,
-                dst_port: Some(23),
-                tags: Tags::NONE,
-            },
-        );
+        b.record(5, 70, decoded(AddrKey::V4(1), protocol::UDP, Some(23)));
+        b.record(4, 90, decoded(AddrKey::V6(7), protocol::TCP, Some(23)));
         // A later fragment: protocol counted, no port.
-        b.record(
-            6,
-            60,
-            Outcome::Decoded {
-                source: AddrKey::V4(9),
-                protocol: protocol::TCP,
-                dst_port: None,
-                tags: Tags::NONE,
-            },
-        );
+        b.record(6, 60, decoded(AddrKey::V4(9), protocol::TCP, None));
         b.record(7, 42, Outcome::Rejected(Rejection::NotIp));
         b.record(8, 10, Outcome::Rejected(Rejection::Truncated));
         b.add_file("a.pcap", "pcap", 8);
@@ -701,26 +679,8 @@ mod tests {
                 b.record(0, 60, tcp(i, port));
             }
         }
-        b.record(
-            0,
-            60,
-            Outcome::Decoded {
-                source: AddrKey::V4(1),
-                protocol: protocol::UDP,
-                dst_port: Some(1),
-                tags: Tags::NONE,
-            },
-        );
-        b.record(
-            0,
-            60,
-            Outcome::Decoded {
-                source: AddrKey::V4(1),
-                protocol: protocol::UDP,
-                dst_port: Some(1),
-                tags: Tags::NONE,
-            },
-        );
+        b.record(0, 60, decoded(AddrKey::V4(1), protocol::UDP, Some(1)));
+        b.record(0, 60, decoded(AddrKey::V4(1), protocol::UDP, Some(1)));
         let order: Vec<_> = b.finish().ports.iter().map(|p| (p.proto, p.port)).collect();
         assert_eq!(
             order,

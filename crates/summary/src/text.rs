@@ -98,61 +98,25 @@ fn write_text(out: &mut String, s: &Summary, top: usize) -> std::fmt::Result {
     }
 
     if let Some(fingerprints) = &s.fingerprints {
-        writeln!(
-            out,
-            "\nFingerprints{:>31}  {:>7}{:>12}",
-            "packets", "share", "sources"
-        )?;
-        for (name, why) in FINGERPRINTS {
-            if let Some(t) = fingerprints.get(*name) {
-                writeln!(
-                    out,
-                    "  {:<20}{:>21}  {:>7}{:>12}  {why}",
-                    name,
-                    group(t.packets),
-                    percent(t.packets, s.decoded),
-                    group(t.sources)
-                )?;
-            }
-        }
+        let rows = FINGERPRINTS.iter().filter_map(|(name, why)| {
+            let t = fingerprints.get(*name)?;
+            Some((name.to_string(), t.packets, t.sources, format!("  {why}")))
+        });
+        section(out, "Fingerprints", s.decoded, rows)?;
     }
     if let Some(countries) = &s.countries {
-        writeln!(
-            out,
-            "\nTop source countries{:>23}  {:>7}{:>12}",
-            "packets", "share", "sources"
-        )?;
-        for c in countries.iter().take(top) {
-            writeln!(
-                out,
-                "  {:<20}{:>21}  {:>7}{:>12}{}",
-                c.cc,
-                group(c.packets),
-                percent(c.packets, s.decoded),
-                group(c.sources),
-                disputed(c.disputed)
-            )?;
-        }
+        let rows = countries
+            .iter()
+            .take(top)
+            .map(|c| (c.cc.clone(), c.packets, c.sources, disputed(c.disputed)));
+        section(out, "Top source countries", s.decoded, rows)?;
     }
     if let Some(asns) = &s.asns {
-        writeln!(
-            out,
-            "\nTop source ASNs{:>43}  {:>7}{:>12}",
-            "packets", "share", "sources"
-        )?;
-        for a in asns.iter().take(top) {
+        let rows = asns.iter().take(top).map(|a| {
             let label = format!("AS{} {}", a.asn, a.name);
-            let label: String = label.chars().take(40).collect();
-            writeln!(
-                out,
-                "  {:<40} {:>15}  {:>7}{:>12}{}",
-                label,
-                group(a.packets),
-                percent(a.packets, s.decoded),
-                group(a.sources),
-                disputed(a.disputed)
-            )?;
-        }
+            (label, a.packets, a.sources, disputed(a.disputed))
+        });
+        section(out, "Top source ASNs", s.decoded, rows)?;
     }
 
     let e = &s.errors;
@@ -200,6 +164,32 @@ const FINGERPRINTS: &[(&str, &str)] = &[
     ("research_org", "known research scanners"),
     ("research_heuristic", "> 10 ports in a day"),
 ];
+
+/// A titled table of (label, packets, sources, note) rows, with each row's
+/// share of `whole` packets. Labels longer than the column are cut.
+fn section(
+    out: &mut String,
+    title: &str,
+    whole: u64,
+    rows: impl Iterator<Item = (String, u64, u64, String)>,
+) -> std::fmt::Result {
+    writeln!(
+        out,
+        "\n{title:<40}{:>17}  {:>7}{:>12}",
+        "packets", "share", "sources"
+    )?;
+    for (label, packets, sources, note) in rows {
+        let label: String = label.chars().take(40).collect();
+        writeln!(
+            out,
+            "  {label:<40}{:>15}  {:>7}{:>12}{note}",
+            group(packets),
+            percent(packets, whole),
+            group(sources)
+        )?;
+    }
+    Ok(())
+}
 
 /// "  (12 disputed)" when other data sources place some of the sources
 /// elsewhere.
