@@ -2,9 +2,13 @@
 //! it for people.
 //!
 //! A caller decodes each record (see `hirundo-packet`), turns the result
-//! into an [`Outcome`] and feeds it to a [`SummaryBuilder`]; [`SummaryBuilder::finish`]
-//! returns the [`Summary`], which serialises to exactly the JSON schema in
-//! DESIGN.md and renders as a TSUBAME-style table with [`render_text`].
+//! into an [`Outcome`] (which carries the packet's `hirundo-fingerprint`
+//! tags) and feeds it to a [`SummaryBuilder`]. The builder keeps exact
+//! per-source and per-(port, source) state; [`SummaryBuilder::finish_with`]
+//! an [`Attribution`] adds countries, ASNs and research organisations, asked
+//! once per distinct source. The [`Summary`] serialises to exactly the JSON
+//! schema in DESIGN.md and renders as a TSUBAME-style table with
+//! [`render_text`].
 //! A traffic generator feeds the same builder with what it knows it wrote,
 //! which is how simulated captures carry their ground truth.
 
