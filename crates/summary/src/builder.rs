@@ -224,7 +224,7 @@ fn pair_seen(last_day: &mut i32, first: bool, day: i32) -> bool {
 /// Accumulates records into a [`Summary`].
 ///
 /// Exact, not sketched: analysts compare these counts with other tools, so
-/// every source is kept ([`SourceStats`]) and every (port, source) pair, the
+/// every source is kept (packets, tags, per-day ports) and every (port, source) pair, the
 /// latter in one table keyed by (slot, source) that also survives a scanner
 /// sweeping all ports. Per-port packets and sources sit side by side in a
 /// flat table indexed by (proto, port). Countries, ASNs and fingerprint
