@@ -13,7 +13,7 @@ use crate::rng::below;
 
 /// Relative weights of the destination ports of TCP scanners other than
 /// Mirai (which has its own 23/2323 rule). The table sums to 9,800; the
-/// uniform tail adds [`TCP_TAIL`] more, about a tenth of all draws.
+/// uniform tail adds `TCP_TAIL` more, about a tenth of all draws.
 pub const TCP_PORTS: &[(u16, u32)] = &[
     (23, 1400),
     (22, 1300),
