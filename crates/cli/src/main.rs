@@ -4,9 +4,13 @@
 mod analyze;
 mod config;
 mod demo;
+mod import;
 mod lookup;
 mod progress;
+mod sensor;
+mod serve;
 mod simulate;
+mod size;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -43,8 +47,14 @@ enum Command {
     Analyze(analyze::Args),
     /// Write a realistic, deterministic darknet capture (and its ground truth).
     Simulate(simulate::Args),
-    /// Simulate a day of darknet traffic into a temporary folder and analyse it.
+    /// Start a collector and simulated sensors on this machine and show what they collect.
     Demo(demo::Args),
+    /// Run the collector: HTTPS ingest from sensors, roll-ups, the web page and API.
+    Serve(serve::Args),
+    /// Import capture files into the collector's store as a sensor's segments.
+    Import(import::Args),
+    /// Register and manage sensors, or run one.
+    Sensor(sensor::Args),
     /// Country, AS and research-scanner attribution of IP addresses, with sources.
     Lookup(lookup::Args),
 }
@@ -56,6 +66,9 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Lookup(args) => lookup::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Sensor(args) => sensor::run(args),
     };
     match result {
         Ok(code) => code,

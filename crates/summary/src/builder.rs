@@ -308,12 +308,7 @@ impl SummaryBuilder {
         self.first_ts = self.first_ts.min(ts_ns);
         self.last_ts = self.last_ts.max(ts_ns);
         match outcome {
-            Outcome::Rejected(r) => match r {
-                Rejection::Truncated => self.errors.truncated += 1,
-                Rejection::UnsupportedLink => self.errors.unsupported_link += 1,
-                Rejection::NotIp => self.errors.not_ip += 1,
-                Rejection::Malformed => self.errors.malformed += 1,
-            },
+            Outcome::Rejected(r) => self.errors.count(r),
             Outcome::Decoded {
                 source,
                 protocol,

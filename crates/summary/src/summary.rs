@@ -78,6 +78,16 @@ impl Tally {
 }
 
 impl ErrorCounts {
+    /// Counts one record rejected for `why`.
+    pub fn count(&mut self, why: crate::Rejection) {
+        *match why {
+            crate::Rejection::Truncated => &mut self.truncated,
+            crate::Rejection::UnsupportedLink => &mut self.unsupported_link,
+            crate::Rejection::NotIp => &mut self.not_ip,
+            crate::Rejection::Malformed => &mut self.malformed,
+        } += 1;
+    }
+
     pub fn total(&self) -> u64 {
         self.truncated + self.unsupported_link + self.not_ip + self.malformed
     }

@@ -1,0 +1,215 @@
+//! Times `SqliteStore::commit_segment` on big roll-ups, in a file store
+//! with the production settings (WAL, `synchronous=FULL`).
+//!
+//! ```text
+//! cargo run --release -p hirundo-store --example commit_bench [packets] [dir]
+//! ```
+//!
+//! Two roll-ups: one built from simulated traffic (`packets` packets over
+//! 3 days, 2,000,000 by default) the way the collector builds it, and a
+//! synthetic worst case with a million port-hour rows. Each is committed
+//! three times: by sensor A (every row new), by sensor B (hour rows new,
+//! every source-day merged) and by A again (every row an update). `dir`
+//! (default: a temporary directory) lets the file sit on the disk the
+//! collector would use.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Instant;
+
+use hirundo_fingerprint::Tags;
+use hirundo_packet::LinkType;
+use hirundo_rollup::{
+    AsnHour, CountryHour, HourCounts, PortHour, PortKey, PortProto, Rollup, RollupBuilder,
+    SourceDay,
+};
+use hirundo_simulate::{Generator, SimConfig, DEFAULT_START_NS};
+use hirundo_store::{NetworkType, NewSegment, NewSensor, SqliteStore, Store, TokenHash};
+use hirundo_summary::Outcome;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let packets: u64 = args.next().map_or(Ok(2_000_000), |a| a.parse())?;
+    let dir = args.next();
+    let tmp = tempfile::tempdir()?;
+    let dir = dir.as_deref().map_or(tmp.path(), Path::new);
+
+    let started = Instant::now();
+    let simulated = simulated(packets)?;
+    println!(
+        "simulated: {packets} packets rolled up in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    run("simulated", &dir.join("simulated.db"), &simulated)?;
+    run("synthetic", &dir.join("synthetic.db"), &synthetic())?;
+    Ok(())
+}
+
+fn simulated(packets: u64) -> Result<Rollup, Box<dyn std::error::Error>> {
+    let config = SimConfig {
+        packets,
+        days: 3,
+        ..SimConfig::default()
+    };
+    let mut generator = Generator::new(&config)?;
+    let mut builder = RollupBuilder::new();
+    while let Some(frame) = generator.next_frame() {
+        let decoded = hirundo_packet::decode(LinkType::ETHERNET, frame.data);
+        builder.record(frame.ts_ns, frame.data.len() as u32, Outcome::of(&decoded));
+    }
+    Ok(builder.finish(None))
+}
+
+fn rows(r: &Rollup) -> usize {
+    1 + r.hours.len() + r.ports.len() + r.countries.len() + r.asns.len() + r.sources.len()
+}
+
+fn run(label: &str, path: &Path, rollup: &Rollup) -> Result<(), Box<dyn std::error::Error>> {
+    let store = SqliteStore::open(path)?;
+    let mut ids = Vec::new();
+    for (i, name) in ["a", "b"].into_iter().enumerate() {
+        let sensor = NewSensor {
+            name: name.into(),
+            country: "BR".into(),
+            network_type: NetworkType::Campus,
+            addresses: vec![],
+        };
+        ids.push(store.add_sensor(&sensor, &TokenHash([i as u8; 32]))?.id);
+    }
+    let n = rows(rollup);
+    println!(
+        "{label}: {} packets; {n} rows: {} hours, {} port-hours, {} country-hours, \
+         {} AS-hours, {} source-days",
+        rollup.packets,
+        rollup.hours.len(),
+        rollup.ports.len(),
+        rollup.countries.len(),
+        rollup.asns.len(),
+        rollup.sources.len()
+    );
+    for (what, sensor, seq) in [
+        ("new rows", ids[0], 1),
+        ("second sensor", ids[1], 1),
+        ("all updates", ids[0], 2),
+    ] {
+        let segment = NewSegment {
+            sensor,
+            seq,
+            sha256: [seq as u8; 32],
+            size: 1,
+            received_ns: 0,
+            archive: String::new(),
+        };
+        let started = Instant::now();
+        store.commit_segment(&segment, rollup)?;
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "  {what:>13}: {:7.1} ms, {:>10.0} rows/s, {:>10.0} packets/s",
+            secs * 1e3,
+            n as f64 / secs,
+            rollup.packets as f64 / secs
+        );
+    }
+    let size = std::fs::metadata(path)?.len()
+        + std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
+    println!("  file and WAL: {:.1} MB", size as f64 / 1e6);
+    Ok(())
+}
+
+/// splitmix64: enough randomness for a benchmark, and no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// 72 hours with 14,000 ports each (a million port-hours), 200 countries
+/// and 2,000 ASes each, and 50,000 IPv4 sources a day: the worst a
+/// 2-million-packet segment of 3 days could bring.
+fn synthetic() -> Rollup {
+    let mut rng = Rng(7);
+    let first_hour = DEFAULT_START_NS / hirundo_rollup::NANOS_PER_HOUR;
+    let key = |n: u64| PortKey::from_u32((n % 131_072) as u32).expect("17 bits");
+    let mut r = Rollup::default();
+    for hour in first_hour..first_hour + 72 {
+        let mut keys: Vec<PortKey> = (0..14_000).map(|_| key(rng.next())).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut packets = 0;
+        for k in keys {
+            let n = 1 + rng.below(4);
+            packets += n;
+            r.ports.push(PortHour {
+                hour,
+                proto: k.proto,
+                port: k.port,
+                packets: n,
+            });
+        }
+        r.hours.push(HourCounts {
+            hour,
+            packets,
+            bytes: packets * 60,
+            decoded: packets,
+            tcp: packets,
+            ..HourCounts::default()
+        });
+        for c in 0..200u8 {
+            r.countries.push(CountryHour {
+                hour,
+                cc: [b'A' + c / 26, b'A' + c % 26],
+                packets: 1 + rng.below(100),
+            });
+        }
+        for asn in 1..=2_000 {
+            r.asns.push(AsnHour {
+                hour,
+                asn,
+                name: format!("AS {asn}"),
+                packets: 1 + rng.below(100),
+            });
+        }
+    }
+    let first_day = first_hour / 24;
+    for day in first_day..first_day + 3 {
+        let mut sources: Vec<SourceDay> = (0..50_000)
+            .map(|_| {
+                let mut ports: Vec<PortKey> =
+                    (0..1 + rng.below(5)).map(|_| key(rng.next())).collect();
+                ports.sort_unstable();
+                ports.dedup();
+                let first_ns = day * 24 * hirundo_rollup::NANOS_PER_HOUR;
+                SourceDay {
+                    day,
+                    source: IpAddr::V4(Ipv4Addr::from(rng.next() as u32)),
+                    packets: 1 + rng.below(50),
+                    ports,
+                    tags: Tags(rng.below(32) as u16),
+                    first_ns,
+                    last_ns: first_ns + 1_000,
+                    cc: *b"ZZ",
+                    asn: rng.below(5_000) as u32,
+                    research: None,
+                }
+            })
+            .collect();
+        sources.sort_unstable_by_key(|s| s.source);
+        sources.dedup_by_key(|s| s.source);
+        r.sources.extend(sources);
+    }
+    r.packets = r.hours.iter().map(|h| h.packets).sum();
+    r.bytes = r.packets * 60;
+    r.decoded = r.packets;
+    let _ = PortProto::Tcp;
+    r
+}

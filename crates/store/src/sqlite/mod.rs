@@ -1,0 +1,193 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! [`SqliteStore`] holds two connections, one that writes and one that
+//! reads, each behind its own mutex: WAL lets the dashboard read a
+//! consistent snapshot while a segment is being committed, and a single
+//! writer is all SQLite allows anyway. Other processes (the CLI's
+//! `hirundo sensor add`) open the same file and wait up to
+//! [`BUSY_TIMEOUT`] for the write lock.
+//!
+//! - `schema`: the tables, the pragmas and the migrations, keyed by
+//!   `PRAGMA user_version`;
+//! - `registry`: sensors, their addresses and tokens, health reports and
+//!   refused uploads;
+//! - `commit`: [`Store::commit_segment`], where ingest speed is decided;
+//! - `views`: every read the dashboard, reports and notifications make;
+//! - `columns`: how values that SQLite has no type for are stored;
+//! - `error`: rusqlite errors as [`StoreError`]s that say what failed.
+
+mod columns;
+mod commit;
+mod error;
+mod registry;
+mod schema;
+mod views;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use hirundo_rollup::Rollup;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{
+    AsnTotal, Committed, CountryTotal, DayRange, Filter, HourTotal, NewSegment, NewSensor,
+    PortTotal, Rejection, RejectionCount, SegmentRecord, Sensor, SensorHealth, SensorId,
+    SensorOverview, SourceDayRow, Store, StoreError, TokenHash, Totals,
+};
+use error::Context;
+
+/// How long a connection waits for another one (in this process or
+/// another) to release the database before giving up.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQLite store. Cheap to share behind an `Arc`; every method blocks.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory store, whose database exists only in the
+    /// writer's connection; reads then go through the writer.
+    reader: Option<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file and its tables if
+    /// missing and upgrading an older schema.
+    ///
+    /// [`StoreError::Incompatible`] when the file is not an SQLite
+    /// database, belongs to another application, or was written by a
+    /// newer hirundo.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let shown = path.display().to_string();
+        let mut writer = Connection::open(path).with_context(|| format!("opening {shown}"))?;
+        schema::prepare_writer(&mut writer, &shown, true)?;
+        // Not created: the writer made the file, and a reader that created
+        // one would hide a file deleted under a running collector.
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("opening {shown} for reading"))?;
+        schema::prepare_reader(&reader, &shown)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: Some(Mutex::new(reader)),
+        })
+    }
+
+    /// A store that lives in memory and vanishes when dropped: for tests.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let mut writer = Connection::open_in_memory().context("opening an in-memory database")?;
+        schema::prepare_writer(&mut writer, ":memory:", false)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: None,
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while the lock was held dropped its transaction, which
+        // rolled back: the connection is fine to use again.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
+            None => self.writer(),
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn add_sensor(&self, sensor: &NewSensor, token: &TokenHash) -> Result<Sensor, StoreError> {
+        registry::add_sensor(&mut self.writer(), sensor, token)
+    }
+
+    fn sensors(&self) -> Result<Vec<Sensor>, StoreError> {
+        registry::sensors(&self.reader())
+    }
+
+    fn sensor(&self, name: &str) -> Result<Option<Sensor>, StoreError> {
+        registry::sensor(&self.reader(), name)
+    }
+
+    fn sensor_by_token(&self, token: &TokenHash) -> Result<Option<Sensor>, StoreError> {
+        registry::sensor_by_token(&self.reader(), token)
+    }
+
+    fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), StoreError> {
+        registry::set_enabled(&self.writer(), name, enabled)
+    }
+
+    fn set_token(&self, name: &str, token: &TokenHash) -> Result<(), StoreError> {
+        registry::set_token(&self.writer(), name, token)
+    }
+
+    fn sensor_addresses(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        registry::sensor_addresses(&mut self.reader(), name)
+    }
+
+    fn segment(&self, sensor: SensorId, seq: u64) -> Result<Option<SegmentRecord>, StoreError> {
+        views::segment(&self.reader(), sensor, seq)
+    }
+
+    fn commit_segment(
+        &self,
+        segment: &NewSegment,
+        rollup: &Rollup,
+    ) -> Result<Committed, StoreError> {
+        commit::commit_segment(&mut self.writer(), segment, rollup)
+    }
+
+    fn record_health(&self, sensor: SensorId, health: &SensorHealth) -> Result<(), StoreError> {
+        registry::record_health(&self.writer(), sensor, health)
+    }
+
+    fn record_rejection(&self, rejection: &Rejection) -> Result<(), StoreError> {
+        registry::record_rejection(&self.writer(), rejection)
+    }
+
+    fn sensor_overview(&self) -> Result<Vec<SensorOverview>, StoreError> {
+        views::sensor_overview(&self.reader())
+    }
+
+    fn totals(&self, filter: &Filter) -> Result<Totals, StoreError> {
+        views::totals(&mut self.reader(), filter)
+    }
+
+    fn ports(&self, filter: &Filter, limit: Option<usize>) -> Result<Vec<PortTotal>, StoreError> {
+        views::ports(&self.reader(), filter, limit)
+    }
+
+    fn countries(
+        &self,
+        filter: &Filter,
+        limit: Option<usize>,
+    ) -> Result<Vec<CountryTotal>, StoreError> {
+        views::countries(&self.reader(), filter, limit)
+    }
+
+    fn asns(&self, filter: &Filter, limit: Option<usize>) -> Result<Vec<AsnTotal>, StoreError> {
+        views::asns(&self.reader(), filter, limit)
+    }
+
+    fn hours(&self, filter: &Filter) -> Result<Vec<HourTotal>, StoreError> {
+        views::hours(&self.reader(), filter)
+    }
+
+    fn source_days(
+        &self,
+        days: DayRange,
+        limit: Option<usize>,
+    ) -> Result<Vec<SourceDayRow>, StoreError> {
+        views::source_days(&self.reader(), days, limit)
+    }
+
+    fn rejections(&self) -> Result<Vec<RejectionCount>, StoreError> {
+        views::rejections(&self.reader())
+    }
+
+    fn segments(&self, sensor: Option<SensorId>) -> Result<Vec<SegmentRecord>, StoreError> {
+        views::segments(&self.reader(), sensor)
+    }
+}

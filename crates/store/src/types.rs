@@ -1,0 +1,354 @@
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use hirundo_fingerprint::Tags;
+use hirundo_rollup::{ErrorCounts, PortKey, PortProto};
+use serde::{Deserialize, Serialize};
+
+/// A sensor's number in the store, assigned at registration, never reused.
+pub type SensorId = i64;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `hirundo sensor add` with a name already registered.
+    #[error("a sensor named {0:?} already exists")]
+    SensorExists(String),
+    /// A sensor name that is not registered.
+    #[error("no sensor named {0:?}")]
+    NoSuchSensor(String),
+    /// A value that cannot be stored as given (a bad name, say).
+    #[error("{0}")]
+    Invalid(String),
+    /// The database file is not one this version can use (newer schema,
+    /// not a hirundo database, or damaged).
+    #[error("{path}: {why}")]
+    Incompatible { path: String, why: String },
+    /// The backend failed (disk full, I/O error, locked too long).
+    #[error("store: {0}")]
+    Backend(String),
+}
+
+/// Where a sensor sits, which shapes what it sees (TSUBAME compares them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkType {
+    Xdsl,
+    Ix,
+    Datacenter,
+    Campus,
+    Other,
+}
+
+impl NetworkType {
+    pub const ALL: [NetworkType; 5] = [
+        NetworkType::Xdsl,
+        NetworkType::Ix,
+        NetworkType::Datacenter,
+        NetworkType::Campus,
+        NetworkType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkType::Xdsl => "xdsl",
+            NetworkType::Ix => "ix",
+            NetworkType::Datacenter => "datacenter",
+            NetworkType::Campus => "campus",
+            NetworkType::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for NetworkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for NetworkType {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NetworkType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "unknown network type {s:?}: use xdsl, ix, datacenter, campus or other"
+                ))
+            })
+    }
+}
+
+/// What `hirundo sensor add` registers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSensor {
+    /// 1 to 64 characters of `[A-Za-z0-9._-]`; appears in URLs.
+    pub name: String,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: String,
+    pub network_type: NetworkType,
+    /// The address ranges it listens on, in CIDR notation. Sensitive.
+    pub addresses: Vec<String>,
+}
+
+impl NewSensor {
+    /// Checks the name and country; the caller has parsed the addresses.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        let name_ok = (1..=64).contains(&self.name.len())
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !name_ok {
+            return Err(StoreError::Invalid(format!(
+                "sensor name {:?}: use 1 to 64 letters, digits, '.', '_' or '-'",
+                self.name
+            )));
+        }
+        if !(self.country.len() == 2 && self.country.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(StoreError::Invalid(format!(
+                "country {:?}: use an ISO 3166-1 alpha-2 code in capitals, such as BR",
+                self.country
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A registered sensor, without its addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sensor {
+    pub id: SensorId,
+    pub name: String,
+    pub country: String,
+    pub network_type: NetworkType,
+    pub enabled: bool,
+    /// Registration time, nanoseconds since the epoch.
+    pub created_ns: i64,
+}
+
+/// SHA-256 of a sensor token. Tokens are 256 random bits, so one round of
+/// SHA-256 is enough to make a stolen database useless for uploads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
+/// A segment the collector has verified, archived and rolled up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSegment {
+    pub sensor: SensorId,
+    /// The sensor's own sequence number, from 0 (or 1), gaps allowed.
+    pub seq: u64,
+    /// SHA-256 of the uploaded body (the compressed pcap as archived).
+    pub sha256: [u8; 32],
+    /// Size of the uploaded body in bytes.
+    pub size: u64,
+    /// When the collector accepted it, nanoseconds since the epoch.
+    pub received_ns: i64,
+    /// Where the raw segment is archived, relative to the data directory.
+    pub archive: String,
+}
+
+/// What [`crate::Store::commit_segment`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// Stored and counted now.
+    New,
+    /// Stored before with the same SHA-256; nothing added.
+    Duplicate,
+    /// Stored before with different content; nothing added.
+    Conflict { stored_sha256: [u8; 32] },
+}
+
+/// A stored segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentRecord {
+    pub sensor: SensorId,
+    pub seq: u64,
+    #[serde(serialize_with = "hex32")]
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub packets: u64,
+    pub received_ns: i64,
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+    pub archive: String,
+}
+
+fn hex32<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    s.serialize_str(&hex)
+}
+
+/// What a sensor says of itself with each upload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorHealth {
+    /// When the sensor wrote this report, nanoseconds since the epoch.
+    pub reported_ns: i64,
+    /// Packets the kernel delivered to the capture ring since the sensor
+    /// started, and packets it dropped because the ring was full.
+    pub kernel_packets: u64,
+    pub kernel_drops: u64,
+    /// Segments and bytes waiting in the spool, and the spool's cap.
+    pub spool_segments: u64,
+    pub spool_bytes: u64,
+    pub spool_cap_bytes: u64,
+    /// Whether capture is paused because the spool is full, how many times
+    /// it has paused, and the packets the ring delivered but the sensor
+    /// could not keep while paused.
+    pub paused: bool,
+    pub pauses: u64,
+    pub not_captured: u64,
+    /// Segments the sensor set aside because the collector refused them.
+    pub quarantined: u64,
+}
+
+/// An upload the collector refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub at_ns: i64,
+    /// The sensor name the upload claimed, if any.
+    pub sensor: Option<String>,
+    /// HTTP status sent.
+    pub status: u16,
+    /// A short fixed reason, such as `no_token` or `not_a_capture`.
+    pub reason: &'static str,
+}
+
+/// Refused uploads of one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectionCount {
+    pub reason: String,
+    pub status: u16,
+    pub count: u64,
+    pub last_ns: i64,
+}
+
+/// One sensor as the overview page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SensorOverview {
+    pub sensor: Sensor,
+    pub segments: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Latest accepted segment's arrival.
+    pub last_segment_ns: Option<i64>,
+    /// Earliest and latest packet timestamps it delivered.
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+    pub health: Option<SensorHealth>,
+}
+
+/// Hours since the epoch, half-open: `from <= hour < to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourRange {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl HourRange {
+    pub const ALL: HourRange = HourRange {
+        from: i64::MIN,
+        to: i64::MAX,
+    };
+}
+
+/// UTC days since the epoch, half-open: `from <= day < to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl DayRange {
+    pub const ALL: DayRange = DayRange {
+        from: i64::MIN,
+        to: i64::MAX,
+    };
+}
+
+/// Which roll-up rows a view sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filter {
+    pub hours: HourRange,
+    /// One sensor, or all.
+    pub sensor: Option<SensorId>,
+}
+
+impl Filter {
+    pub const ALL: Filter = Filter {
+        hours: HourRange::ALL,
+        sensor: None,
+    };
+}
+
+/// Sums over a filter; `decoded + errors == packets`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub packets: u64,
+    pub bytes: u64,
+    pub decoded: u64,
+    pub errors: ErrorCounts,
+    pub tcp: u64,
+    pub udp: u64,
+    pub icmp: u64,
+    pub icmpv6: u64,
+    pub other: u64,
+    /// Segments accepted (all time when the filter has no sensor, else the
+    /// sensor's), whatever the hour range.
+    pub segments: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PortTotal {
+    pub proto: PortProto,
+    pub port: u16,
+    pub packets: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountryTotal {
+    pub cc: String,
+    pub packets: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AsnTotal {
+    pub asn: u32,
+    pub name: String,
+    pub packets: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HourTotal {
+    pub hour: i64,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// One source on one UTC day, over every sensor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDayRow {
+    pub day: i64,
+    pub source: IpAddr,
+    pub packets: u64,
+    /// Distinct (proto, port) pairs, ascending.
+    pub ports: Vec<PortKey>,
+    pub tags: Tags,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub cc: String,
+    pub asn: u32,
+    pub research: Option<String>,
+    /// The sensors that saw it that day, ascending.
+    pub sensors: Vec<SensorId>,
+}
