@@ -367,7 +367,7 @@ impl Drop for GiveBack<'_> {
     fn drop(&mut self) {
         // Release: our reads of the block happen before the kernel can see
         // it free and write into it again.
-        let _ = self.0;
+        self.0.store(sys::TP_STATUS_KERNEL, Ordering::Release);
     }
 }
 

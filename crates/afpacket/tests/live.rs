@@ -302,6 +302,8 @@ fn capture(
         }));
         let mut packets = Vec::with_capacity(FRAMES);
         let mut keep = |p: hirundo_afpacket::PacketView<'_>| {
+            // A ring that hands a block over twice would run forever.
+            assert!(packets.len() < 2 * FRAMES, "far more frames than were sent");
             packets.push(Captured {
                 ts_ns: p.ts_ns,
                 wire_len: p.wire_len,
@@ -312,6 +314,7 @@ fn capture(
             ring.next_block(Duration::from_millis(50), &mut keep)
                 .expect("next_block");
         }
+        // What the kernel handed over before the stop.
         while ring
             .next_block(Duration::ZERO, &mut keep)
             .expect("next_block")
