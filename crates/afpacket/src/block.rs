@@ -52,15 +52,6 @@ pub(crate) struct BlockError {
     pub problem: BlockProblem,
 }
 
-/// The status word of a block, read from its descriptor; for tests and for
-/// callers that hold the block as bytes.
-#[cfg(test)]
-pub(crate) fn block_status(block: &[u8]) -> Option<u32> {
-    block
-        .get(block_desc::BLOCK_STATUS..block_desc::BLOCK_STATUS + 4)
-        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 /// Calls `f` for every packet of a retired block and returns how many it
 /// visited. Every offset is checked against `block.len()` before a slice is
 /// made, so no content of `block` can make this panic or read outside it.
@@ -187,18 +178,18 @@ fn u16_at<const N: usize>(bytes: &[u8; N], at: usize) -> u16 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use proptest::prelude::*;
 
     /// One packet to put in a hand-built block.
     #[derive(Debug, Clone)]
-    pub(crate) struct Pkt {
-        pub sec: u32,
-        pub nsec: u32,
-        pub frame: Vec<u8>,
-        pub wire_len: u32,
-        pub vlan: Option<(u16, Option<u16>)>,
+    struct Pkt {
+        sec: u32,
+        nsec: u32,
+        frame: Vec<u8>,
+        wire_len: u32,
+        vlan: Option<(u16, Option<u16>)>,
     }
 
     impl Pkt {
@@ -216,7 +207,7 @@ pub(crate) mod tests {
     /// Lays out a block the way the kernel does: descriptor, then packets
     /// at 16-byte aligned offsets, each header followed by a sockaddr_ll
     /// and the frame at `tp_mac`.
-    pub(crate) fn build_block(size: usize, pkts: &[Pkt]) -> Vec<u8> {
+    fn build_block(size: usize, pkts: &[Pkt]) -> Vec<u8> {
         let mut block = vec![0u8; size];
         let put32 = |b: &mut Vec<u8>, at: usize, v: u32| {
             b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
@@ -259,6 +250,13 @@ pub(crate) mod tests {
             offset += next;
         }
         block
+    }
+
+    /// The status word of a block, read from its descriptor.
+    fn block_status(block: &[u8]) -> Option<u32> {
+        block
+            .get(block_desc::BLOCK_STATUS..block_desc::BLOCK_STATUS + 4)
+            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     #[derive(Debug, PartialEq, Eq)]

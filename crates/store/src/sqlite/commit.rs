@@ -133,11 +133,7 @@ pub(crate) fn commit_segment(
     add_countries(&tx, sensor, rollup, &what)?;
     add_asns(&tx, sensor, rollup).with_context(|| what("adding asn_hour rows"))?;
     let t2 = t.elapsed();
-    if std::env::var_os("UPSERT").is_some() {
-        add_sources_upsert(&tx, sensor, rollup).with_context(|| what("x"))?;
-    } else {
-        add_sources(&tx, sensor, rollup, &what)?;
-    }
+    add_sources(&tx, sensor, rollup, &what)?;
     let t3 = t.elapsed();
     tx.commit().with_context(|| what("committing"))?;
     eprintln!("ports {t1:?} cc/asn {:?} sources {:?} commit {:?}", t2 - t1, t3 - t2, t.elapsed() - t3);
@@ -295,67 +291,6 @@ fn add_sources(
                 sensors,
             ])
             .with_context(|| what(step))?;
-    }
-    Ok(())
-}
-
-const ADD_SOURCE: &str = "INSERT INTO source_day \
-    (day, source, packets, ports, tags, first_ns, last_ns, cc, asn, research, sensors) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-    ON CONFLICT (day, source) DO UPDATE SET \
-    packets = packets + excluded.packets, \
-    ports = hirundo_port_union(ports, excluded.ports), \
-    tags = tags | excluded.tags, \
-    first_ns = min(first_ns, excluded.first_ns), \
-    last_ns = max(last_ns, excluded.last_ns), \
-    cc = CASE WHEN cc = 'ZZ' THEN excluded.cc ELSE cc END, \
-    asn = CASE WHEN asn = 0 THEN excluded.asn ELSE asn END, \
-    research = coalesce(research, excluded.research), \
-    sensors = hirundo_sensor_union(sensors, excluded.sensors)";
-
-pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("hirundo_port_union", 2, flags, |ctx| {
-        let old = ctx.get_raw(0).as_blob()?;
-        let new = ctx.get_raw(1).as_blob()?;
-        let new = PortKey::decode(new).unwrap();
-        match merged_ports(old, &new) {
-            Some(Some(v)) => Ok(v),
-            Some(None) => Ok(old.to_vec()),
-            None => Err(rusqlite::Error::UserFunctionError("bad ports".into())),
-        }
-    })?;
-    conn.create_scalar_function("hirundo_sensor_union", 2, flags, |ctx| {
-        let old = ctx.get_raw(0).as_blob()?;
-        let new = ctx.get_raw(1).as_blob()?;
-        let id = SensorId::from_be_bytes(new.try_into().unwrap());
-        match columns::sensors_with(old, id) {
-            Ok(Some(v)) => Ok(v),
-            Ok(None) => Ok(old.to_vec()),
-            Err(()) => Err(rusqlite::Error::UserFunctionError("bad sensors".into())),
-        }
-    })
-}
-
-fn add_sources_upsert(tx: &Transaction<'_>, sensor: SensorId, rollup: &Rollup) -> rusqlite::Result<()> {
-    let mut add = tx.prepare_cached(ADD_SOURCE)?;
-    let own = columns::sensors_of(sensor);
-    for s in &rollup.sources {
-        let source = AddrBytes::new(s.source);
-        add.execute(params![
-                s.day,
-                source.as_slice(),
-                int(s.packets),
-                PortKey::encode(&s.ports),
-                s.tags.0,
-                s.first_ns,
-                s.last_ns,
-                std::str::from_utf8(&s.cc).unwrap(),
-                s.asn,
-                s.research.as_deref(),
-                &own[..],
-            ])?;
     }
     Ok(())
 }
