@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use hirundo_collector::registry;
-use hirundo_sensor::{capture_live, parse_fingerprint, replay, SegmentConfig, Sensor, ShipConfig};
+use hirundo_sensor::{
+    capture_live, parse_fingerprint, replay, CaptureCounters, SegmentConfig, SegmentWriter, Sensor,
+    ShipConfig, Spool,
+};
 use hirundo_store::{NetworkType, SqliteStore, Store};
 use hirundo_summary::{group, Timestamp};
 
@@ -32,6 +35,11 @@ enum Command {
     RotateToken(NameArgs),
     /// Capture (or replay a capture) into a spool and ship it to a collector.
     Run(RunArgs),
+    /// Cut a capture file into segments in a spool, without shipping: for a
+    /// spool carried to the collector on a disk, or a back-fill.
+    Spool(SpoolFileArgs),
+    /// Ship what a spool holds and exit when the collector has all of it.
+    Ship(ShipArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,8 +73,9 @@ struct AddArgs {
     data: DataArgs,
 }
 
+/// Where to ship, as whom, and from which spool.
 #[derive(clap::Args)]
-pub struct RunArgs {
+pub struct ShipArgs {
     /// The collector, `https://host:port`.
     #[arg(long, value_name = "URL")]
     collector: String,
@@ -79,13 +88,12 @@ pub struct RunArgs {
     /// The sensor's registered name.
     #[arg(long, value_name = "NAME")]
     name: String,
-    /// Capture live on this interface (AF_PACKET; needs root or CAP_NET_RAW).
-    #[arg(long, value_name = "IF", required_unless_present = "pcap", conflicts_with = "pcap")]
-    interface: Option<String>,
-    /// Replay this capture as a sensor would, ship it, and exit when the
-    /// collector has all of it.
-    #[arg(long, value_name = "FILE")]
-    pcap: Option<PathBuf>,
+    #[command(flatten)]
+    spool: SpoolArgs,
+}
+
+#[derive(clap::Args)]
+pub struct SpoolArgs {
     /// Where segments wait for the collector.
     #[arg(long, value_name = "DIR", default_value = "hirundo-spool")]
     spool: PathBuf,
@@ -93,15 +101,56 @@ pub struct RunArgs {
     /// misses) when it is full.
     #[arg(long, value_name = "SIZE", default_value = "10G", value_parser = crate::size::parse)]
     spool_cap: u64,
+}
+
+/// How segments are cut.
+#[derive(clap::Args)]
+pub struct SegmentArgs {
     /// Rotate segments at this size (before compression).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = crate::size::parse)]
     segment_size: u64,
     /// Rotate segments at this age, in seconds.
     #[arg(long, value_name = "S", default_value_t = 60)]
     segment_seconds: u64,
+}
+
+impl SegmentArgs {
+    fn config(&self) -> SegmentConfig {
+        SegmentConfig {
+            max_bytes: self.segment_size,
+            max_age: Duration::from_secs(self.segment_seconds),
+            ..SegmentConfig::default()
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    ship: ShipArgs,
+    /// Capture live on this interface (AF_PACKET; needs root or CAP_NET_RAW).
+    #[arg(long, value_name = "IF", required_unless_present = "pcap", conflicts_with = "pcap")]
+    interface: Option<String>,
+    /// Replay this capture as a sensor would, ship it, and exit when the
+    /// collector has all of it.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    #[command(flatten)]
+    segments: SegmentArgs,
     /// After capture stops, how long to keep shipping what is spooled.
     #[arg(long, value_name = "S", default_value_t = 30)]
     drain_seconds: u64,
+}
+
+#[derive(clap::Args)]
+pub struct SpoolFileArgs {
+    /// The capture to spool.
+    #[arg(long, value_name = "FILE")]
+    pcap: PathBuf,
+    #[command(flatten)]
+    spool: SpoolArgs,
+    #[command(flatten)]
+    segments: SegmentArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -165,6 +214,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("The old token no longer works. This one is shown once.");
         }
         Command::Run(a) => return run_sensor(a),
+        Command::Spool(a) => {
+            let (spool, partials) = Spool::open(&a.spool.spool, a.spool.spool_cap)?;
+            if !partials.is_empty() {
+                bail!("{} holds half-written segments; `hirundo sensor ship` or `run` salvages them first", a.spool.spool.display());
+            }
+            let counters = Arc::new(CaptureCounters::default());
+            let mut writer = SegmentWriter::new(Arc::new(spool), a.segments.config(), counters.clone());
+            let records = replay(&a.pcap, &mut writer, &AtomicBool::new(false))?;
+            drop(writer);
+            let missed = counters.not_captured.load(std::sync::atomic::Ordering::Relaxed);
+            eprintln!("hirundo sensor: spooled {} of {} records into {}", group(records - missed), group(records), a.spool.spool.display());
+            if missed > 0 {
+                eprintln!("hirundo sensor: {} records did not fit under --spool-cap", group(missed));
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Ship(a) => {
+            let sensor = start(&a)?;
+            let report = sensor.finish(Duration::MAX);
+            eprintln!("hirundo sensor: {report}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -181,31 +251,32 @@ fn open(data: &Path) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open(&path)?)
 }
 
-/// Runs a sensor: capture or replay into the spool on this thread, ship
-/// from another, and stop cleanly on SIGINT or SIGTERM.
-pub fn run_sensor(a: RunArgs) -> anyhow::Result<ExitCode> {
+/// Checks the shipping arguments, opens the spool and starts shipping.
+fn start(a: &ShipArgs) -> anyhow::Result<Sensor> {
     let fingerprint = parse_fingerprint(&a.fingerprint).with_context(|| {
         format!("--fingerprint {:?} is not a SHA-256 (64 hex digits)", a.fingerprint)
     })?;
     if !a.collector.starts_with("https://") {
         bail!("--collector {:?}: the collector speaks HTTPS only; use https://host:port", a.collector);
     }
+    Ok(Sensor::start(
+        &a.spool.spool,
+        a.spool.spool_cap,
+        ShipConfig::new(&a.collector, &a.name, &a.token, fingerprint),
+        &mut |line| eprintln!("hirundo sensor: {line}"),
+    )?)
+}
+
+/// Runs a sensor: capture or replay into the spool on this thread, ship
+/// from another, and stop cleanly on SIGINT or SIGTERM.
+pub fn run_sensor(a: RunArgs) -> anyhow::Result<ExitCode> {
     let stop_capture = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop_capture.clone())
             .context("installing the signal handler")?;
     }
-    let sensor = Sensor::start(
-        &a.spool,
-        a.spool_cap,
-        ShipConfig::new(&a.collector, &a.name, &a.token, fingerprint),
-        &mut |line| eprintln!("hirundo sensor: {line}"),
-    )?;
-    let mut writer = sensor.writer(SegmentConfig {
-        max_bytes: a.segment_size,
-        max_age: Duration::from_secs(a.segment_seconds),
-        ..SegmentConfig::default()
-    });
+    let sensor = start(&a.ship)?;
+    let mut writer = sensor.writer(a.segments.config());
     let outcome = if let Some(pcap) = &a.pcap {
         replay(pcap, &mut writer, &stop_capture).map(|records| {
             eprintln!(

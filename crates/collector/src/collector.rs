@@ -5,7 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hirundo_analyze::Enrichment;
 use hirundo_capture::Compression;
@@ -110,6 +110,7 @@ impl Collector {
         declared_sha256: [u8; 32],
         body: Vec<u8>,
     ) -> Result<Accepted, SegmentError> {
+        let started = Instant::now();
         let actual: [u8; 32] = Sha256::digest(&body).into();
         if actual != declared_sha256 {
             return Err(SegmentError::DigestMismatch {
@@ -132,8 +133,10 @@ impl Collector {
         }
         let size = body.len() as u64;
         let body = Arc::new(body);
+        let digested = started.elapsed();
         let ingested = rollup_capture(Box::new(io::Cursor::new(SharedBytes(body.clone()))), self.attribution())
             .map_err(|source| SegmentError::NotACapture { seq, source })?;
+        let rolled = started.elapsed();
         let archive = self.archive_path(sensor, seq, ingested.compression);
         match ingested.compression {
             Compression::None => self.write_archive(&archive, &mut |out| {
@@ -143,7 +146,20 @@ impl Collector {
             })?,
             _ => self.write_archive(&archive, &mut |out| out.write_all(&body))?,
         }
-        self.commit(sensor, seq, actual, size, archive, &ingested.rollup)
+        let archived = started.elapsed();
+        let accepted = self.commit(sensor, seq, actual, size, archive, &ingested.rollup)?;
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        eprintln!(
+            "hirundo serve: {}/{seq}: {} packets, {} bytes: digest {:.0} ms, roll-up {:.0} ms, archive {:.0} ms, commit {:.0} ms",
+            sensor.name,
+            ingested.rollup.packets,
+            size,
+            ms(digested),
+            ms(rolled - digested),
+            ms(archived - rolled),
+            ms(started.elapsed() - archived),
+        );
+        Ok(accepted)
     }
 
     /// Imports a capture file as the next segment of `sensor`, through the

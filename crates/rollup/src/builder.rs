@@ -11,9 +11,14 @@ use crate::{
 
 /// Accumulates records into a [`Rollup`].
 ///
-/// Per record it touches one hour counter, at most one (hour, port)
-/// counter and one (hour, source) entry; countries and ASes are worked out
-/// per distinct source in [`RollupBuilder::finish`], never per packet.
+/// Per record it bumps one hour counter and at most one (hour, port)
+/// counter, gives the source a small number (one probe in a table of the
+/// segment's distinct sources), and appends a 32-byte event. Everything per
+/// source (its hours, days, ports, first and last packet) comes from one
+/// sort of those events in [`RollupBuilder::finish`]: sorting is cheaper
+/// than keeping a growing table per (hour, source) whose every lookup
+/// misses the cache. Countries and ASes are looked up once per distinct
+/// source, never per packet.
 #[derive(Default)]
 pub struct RollupBuilder {
     packets: u64,
@@ -28,18 +33,26 @@ pub struct RollupBuilder {
     current: usize,
     /// `hour << 17 | PortKey::to_u32()` → packets.
     ports: HashMap<i64, u64>,
-    sources: HashMap<(i64, AddrKey), SourceHour>,
+    /// Source address → its number, an index into `sources`.
+    v4: HashMap<u32, u32>,
+    v6: HashMap<u128, u32>,
+    sources: Vec<AddrKey>,
+    /// One per decoded record.
+    events: Vec<Event>,
 }
 
-/// One source in one hour.
-struct SourceHour {
-    packets: u64,
+/// A decoded record, as much of it as the per-source roll-ups need.
+#[derive(Clone, Copy)]
+struct Event {
+    source: u32,
+    /// `PortKey::to_u32()`, or [`NO_PORT`].
+    port: u32,
+    hour: i64,
+    ts_ns: i64,
     tags: Tags,
-    first_ns: i64,
-    last_ns: i64,
-    /// Sorted, distinct.
-    ports: Vec<PortKey>,
 }
+
+const NO_PORT: u32 = u32::MAX;
 
 impl RollupBuilder {
     pub fn new() -> Self {
@@ -52,6 +65,7 @@ impl RollupBuilder {
     }
 
     /// Counts one record.
+    #[inline]
     pub fn record(&mut self, ts_ns: i64, wire_len: u32, outcome: Outcome) {
         self.packets += 1;
         self.bytes += u64::from(wire_len);
@@ -83,33 +97,31 @@ impl RollupBuilder {
         } += 1;
         self.decoded += 1;
 
-        let port = dst_port.and_then(|port| match proto {
-            protocol::TCP => Some(PortKey::new(PortProto::Tcp, port)),
-            protocol::UDP => Some(PortKey::new(PortProto::Udp, port)),
-            _ => None,
+        let port = dst_port
+            .and_then(|port| match proto {
+                protocol::TCP => Some(PortKey::new(PortProto::Tcp, port)),
+                protocol::UDP => Some(PortKey::new(PortProto::Udp, port)),
+                _ => None,
+            })
+            .map_or(NO_PORT, PortKey::to_u32);
+        if port != NO_PORT {
+            *self.ports.entry(hour << 17 | i64::from(port)).or_default() += 1;
+        }
+        let next = self.sources.len() as u32;
+        let id = match source {
+            AddrKey::V4(a) => *self.v4.entry(a).or_insert(next),
+            AddrKey::V6(a) => *self.v6.entry(a).or_insert(next),
+        };
+        if id == next {
+            self.sources.push(source);
+        }
+        self.events.push(Event {
+            source: id,
+            port,
+            hour,
+            ts_ns,
+            tags,
         });
-        if let Some(key) = port {
-            *self.ports.entry(hour << 17 | i64::from(key.to_u32())).or_default() += 1;
-        }
-        let entry = self
-            .sources
-            .entry((hour, source))
-            .or_insert_with(|| SourceHour {
-                packets: 0,
-                tags: Tags::NONE,
-                first_ns: ts_ns,
-                last_ns: ts_ns,
-                ports: Vec::new(),
-            });
-        entry.packets += 1;
-        entry.tags |= tags;
-        entry.first_ns = entry.first_ns.min(ts_ns);
-        entry.last_ns = entry.last_ns.max(ts_ns);
-        if let Some(key) = port {
-            if let Err(at) = entry.ports.binary_search(&key) {
-                entry.ports.insert(at, key);
-            }
-        }
     }
 
     fn hour(&mut self, hour: i64) -> &mut HourCounts {
@@ -150,41 +162,57 @@ impl RollupBuilder {
             .collect();
         ports.sort_unstable_by_key(|p| (p.hour, p.proto, p.port));
 
-        let mut who: HashMap<AddrKey, Who> = HashMap::new();
+        let mut events = self.events;
+        events.sort_unstable_by_key(|e| (e.source, e.hour, e.port));
         let mut countries: HashMap<(i64, [u8; 2]), u64> = HashMap::new();
-        let mut asns: HashMap<(i64, u32), u64> = HashMap::new();
-        let mut days: HashMap<(i64, AddrKey), SourceDay> = HashMap::new();
-        for ((hour, source), seen) in self.sources {
-            let about = who
-                .entry(source)
-                .or_insert_with(|| Who::of(IpAddr::from(source), attribution));
-            *countries.entry((hour, about.cc)).or_default() += seen.packets;
-            *asns.entry((hour, about.asn)).or_default() += seen.packets;
-            let day = day_of_hour(hour);
-            match days.entry((day, source)) {
-                hashbrown::hash_map::Entry::Occupied(mut e) => {
-                    let d = e.get_mut();
-                    d.packets += seen.packets;
-                    d.tags |= seen.tags;
-                    d.first_ns = d.first_ns.min(seen.first_ns);
-                    d.last_ns = d.last_ns.max(seen.last_ns);
-                    d.ports = PortKey::union(&d.ports, &seen.ports);
+        let mut asns: HashMap<(i64, u32), (u64, usize)> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut days: Vec<SourceDay> = Vec::with_capacity(self.sources.len());
+        // Runs of one source, then of one hour within it.
+        for run in events.chunk_by(|a, b| a.source == b.source) {
+            let address = IpAddr::from(self.sources[run[0].source as usize]);
+            let who = Who::of(address, attribution);
+            let mut day: Option<SourceDay> = None;
+            for hour_run in run.chunk_by(|a, b| a.hour == b.hour) {
+                let hour = hour_run[0].hour;
+                let packets = hour_run.len() as u64;
+                *countries.entry((hour, who.cc)).or_default() += packets;
+                asns.entry((hour, who.asn))
+                    .or_insert_with(|| {
+                        names.push(who.name.clone());
+                        (0, names.len() - 1)
+                    })
+                    .0 += packets;
+                let this_day = day_of_hour(hour);
+                if day.as_ref().is_some_and(|d| d.day != this_day) {
+                    days.extend(day.take().map(close_day));
                 }
-                hashbrown::hash_map::Entry::Vacant(e) => {
-                    e.insert(SourceDay {
-                        day,
-                        source: IpAddr::from(source),
-                        packets: seen.packets,
-                        ports: seen.ports,
-                        tags: seen.tags,
-                        first_ns: seen.first_ns,
-                        last_ns: seen.last_ns,
-                        cc: about.cc,
-                        asn: about.asn,
-                        research: about.research.clone(),
-                    });
+                let d = day.get_or_insert_with(|| SourceDay {
+                    day: this_day,
+                    source: address,
+                    packets: 0,
+                    ports: Vec::new(),
+                    tags: Tags::NONE,
+                    first_ns: i64::MAX,
+                    last_ns: i64::MIN,
+                    cc: who.cc,
+                    asn: who.asn,
+                    research: who.research.clone(),
+                });
+                d.packets += packets;
+                let mut last_port = NO_PORT;
+                for e in hour_run {
+                    d.tags |= e.tags;
+                    d.first_ns = d.first_ns.min(e.ts_ns);
+                    d.last_ns = d.last_ns.max(e.ts_ns);
+                    // Sorted within the hour: a new port is a change.
+                    if e.port != last_port && e.port != NO_PORT {
+                        d.ports.push(PortKey::from_u32(e.port).expect("built by to_u32"));
+                        last_port = e.port;
+                    }
                 }
             }
+            days.extend(day.map(close_day));
         }
 
         let mut countries: Vec<CountryHour> = countries
@@ -192,19 +220,17 @@ impl RollupBuilder {
             .map(|((hour, cc), packets)| CountryHour { hour, cc, packets })
             .collect();
         countries.sort_unstable_by_key(|c| (c.hour, c.cc));
-        let names: HashMap<u32, &str> = who.values().map(|w| (w.asn, w.name.as_str())).collect();
         let mut asns: Vec<AsnHour> = asns
             .into_iter()
-            .map(|((hour, asn), packets)| AsnHour {
+            .map(|((hour, asn), (packets, name))| AsnHour {
                 hour,
                 asn,
-                name: names.get(&asn).copied().unwrap_or_default().to_string(),
+                name: std::mem::take(&mut names[name]),
                 packets,
             })
             .collect();
         asns.sort_unstable_by_key(|a| (a.hour, a.asn));
-        let mut sources: Vec<SourceDay> = days.into_values().collect();
-        sources.sort_unstable_by_key(|s| (s.day, s.source));
+        days.sort_unstable_by_key(|s| (s.day, s.source));
 
         Rollup {
             packets: self.packets,
@@ -217,9 +243,19 @@ impl RollupBuilder {
             ports,
             countries,
             asns,
-            sources,
+            sources: days,
         }
     }
+}
+
+/// A source-day whose ports came from several hours: sorted runs laid end
+/// to end, made one sorted set.
+fn close_day(mut day: SourceDay) -> SourceDay {
+    if !day.ports.is_sorted_by(|a, b| a < b) {
+        day.ports.sort_unstable();
+        day.ports.dedup();
+    }
+    day
 }
 
 /// What the attribution says of one source, owned.

@@ -10,7 +10,7 @@
 //! | 401, 403 | the sensor is not (or no longer) allowed | keeps it, retries slowly, says so loudly |
 //! | other 4xx, 5xx, no answer | the collector or the link is down | keeps it, retries with backoff |
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +34,9 @@ pub struct ShipConfig {
     /// First and longest wait between retries. Defaults 1 s and 60 s.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
+    /// Uploads in flight at once. Default 2: while the collector rolls one
+    /// segment up, the next is already on the wire.
+    pub parallel: usize,
 }
 
 impl ShipConfig {
@@ -46,6 +49,7 @@ impl ShipConfig {
             timeout: Duration::from_secs(120),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
+            parallel: 2,
         }
     }
 }
@@ -190,7 +194,7 @@ impl Shipper {
 
     /// Ships until `stop`, or until `capture_done` is set and the spool is
     /// empty. Retries wait with exponential backoff.
-    pub fn run(&self, stop: &AtomicBool, capture_done: &AtomicBool, log: &mut dyn FnMut(&str)) {
+    pub fn run(&self, stop: &AtomicBool, capture_done: &AtomicBool, log: &mut (dyn FnMut(&str) + Send)) {
         let mut backoff = self.config.backoff_min;
         while !stop.load(Ordering::Relaxed) {
             let done = capture_done.load(Ordering::SeqCst);
@@ -209,44 +213,59 @@ impl Shipper {
                 sleep(stop, Duration::from_millis(200));
                 continue;
             }
-            for segment in &pending {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                match self.ship(segment) {
-                    Shipped::Stored { duplicate } => {
-                        backoff = self.config.backoff_min;
-                        let counter = if duplicate {
-                            &self.counters.duplicates
-                        } else {
-                            &self.counters.stored
-                        };
-                        counter.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Shipped::Quarantined(why) => {
-                        log(&format!(
-                            "segment {} refused and kept in {}: {why}",
-                            segment.seq,
-                            self.spool.dir().join(crate::spool::QUARANTINE).display()
-                        ));
-                    }
-                    Shipped::Retry { why, not_allowed } => {
-                        self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        if not_allowed {
-                            log(&format!("the collector does not accept this sensor: {why}; segments stay in the spool"));
-                            backoff = self.config.backoff_max;
-                        } else {
-                            log(&format!(
-                                "segment {} not shipped ({why}); retrying in {:.1} s",
-                                segment.seq,
-                                backoff.as_secs_f64()
-                            ));
+            // Workers take the next segment in order until one fails; the
+            // failure decides the wait before the next round.
+            let next = AtomicUsize::new(0);
+            let failed = AtomicBool::new(false);
+            let not_allowed = AtomicBool::new(false);
+            let log = std::sync::Mutex::new(&mut *log);
+            std::thread::scope(|scope| {
+                for _ in 0..self.config.parallel.max(1) {
+                    scope.spawn(|| loop {
+                        if stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
+                            return;
                         }
-                        sleep(stop, backoff);
-                        backoff = (backoff * 2).min(self.config.backoff_max);
-                        break;
-                    }
+                        let Some(segment) = pending.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            return;
+                        };
+                        let line = match self.ship(segment) {
+                            Shipped::Stored { duplicate } => {
+                                let counter = if duplicate {
+                                    &self.counters.duplicates
+                                } else {
+                                    &self.counters.stored
+                                };
+                                counter.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                            Shipped::Quarantined(why) => format!(
+                                "segment {} refused and kept in {}: {why}",
+                                segment.seq,
+                                self.spool.dir().join(crate::spool::QUARANTINE).display()
+                            ),
+                            Shipped::Retry { why, not_allowed: refused } => {
+                                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                                failed.store(true, Ordering::Relaxed);
+                                if refused {
+                                    not_allowed.store(true, Ordering::Relaxed);
+                                    format!("the collector does not accept this sensor: {why}; segments stay in the spool")
+                                } else {
+                                    format!("segment {} not shipped ({why}); retrying in {:.1} s", segment.seq, backoff.as_secs_f64())
+                                }
+                            }
+                        };
+                        (log.lock().expect("log lock"))(&line);
+                    });
                 }
+            });
+            if failed.load(Ordering::Relaxed) {
+                if not_allowed.load(Ordering::Relaxed) {
+                    backoff = self.config.backoff_max;
+                }
+                sleep(stop, backoff);
+                backoff = (backoff * 2).min(self.config.backoff_max);
+            } else {
+                backoff = self.config.backoff_min;
             }
         }
     }

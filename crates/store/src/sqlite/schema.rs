@@ -196,6 +196,8 @@ pub(crate) fn prepare_writer(
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .with_context(|| format!("{shown}: setting cache_size"))?;
     conn.set_prepared_statement_cache_capacity(64);
+    super::commit::register_functions(conn)
+        .with_context(|| format!("{shown}: registering the merge functions"))?;
     if found.version < SCHEMA_VERSION {
         migrate(conn, shown)?;
     }

@@ -1,0 +1,541 @@
+//! The sensor network end to end with the real `hirundo` binary: a live
+//! sensor captures what tcpreplay sends into a darknet veth and ships it
+//! over HTTPS to a collector, which counts every packet exactly once,
+//! through a collector killed twice and an uplink cut for 30 s; and a
+//! replayed file shipped twice is counted once.
+//!
+//! The live tests build three network namespaces (see
+//! [`sensor_network::network`]): the internet side, where tcpreplay sends;
+//! the sensor, capturing on a veth with no address, ARP off and IPv6 off;
+//! the collector, reached over a second veth. Everything stays inside
+//! them, and they are removed on success, failure and panic. What the
+//! collector stored is read from its database and compared, number for
+//! number, with `hirundo analyze` of the replayed file.
+//!
+//! The live tests need root, iproute2, tcpreplay and procps; otherwise
+//! they say SKIPPED, or fail under CI=true. The replay test needs nothing
+//! and uses loopback only.
+//! `cargo test -p hirundo-cli --test sensor_network -- --nocapture` shows
+//! the rates, timings and counts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+mod sensor_network {
+    pub mod hirundo;
+    pub mod network;
+    pub mod process;
+    pub mod tcpreplay;
+    pub mod tools;
+}
+
+use sensor_network::hirundo::{
+    analyze, hirundo, next_seq, sensor_run, simulate, spool_contents, summary_ports, Collector,
+    Report, Stored,
+};
+use sensor_network::network::{Network, Ns};
+use sensor_network::process::{Process, Stream};
+use sensor_network::tcpreplay;
+use sensor_network::tools::{is_root, skip, Tools};
+
+/// Where the collector listens inside its namespace.
+const COLLECTOR_PORT: u16 = 8443;
+/// How long a live sensor may take to open its ring.
+const SENSOR_START_LIMIT: Duration = Duration::from_secs(20);
+
+/// The tests measure rates and time outages on a small machine: one at a
+/// time, even without `--test-threads=1`.
+fn serial() -> MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+fn tempdir(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("hirundo-{test}-"))
+        .tempdir()
+        .expect("create a temporary directory")
+}
+
+/// Checks root and tools and builds the namespaces; or says why not.
+fn testbed(test: &str, label: &str) -> Option<(Tools, Network)> {
+    if !is_root() {
+        skip(test, "not root (network namespaces and AF_PACKET need it)");
+        return None;
+    }
+    let tools = match Tools::find(&["ip", "tcpreplay", "sysctl", "kill"]) {
+        Ok(tools) => tools,
+        Err(why) => {
+            skip(test, &why);
+            return None;
+        }
+    };
+    match Network::new(label, &tools) {
+        Ok(net) => Some((tools, net)),
+        Err(why) => {
+            skip(test, &format!("cannot build the network namespaces: {why}"));
+            None
+        }
+    }
+}
+
+fn collector_in(net: &Network, dir: &Path) -> Collector {
+    let listen = format!("{}:{COLLECTOR_PORT}", Network::COLLECTOR);
+    Collector::start(net.launcher(Ns::Collector, &hirundo()), dir, &listen)
+}
+
+/// Starts `hirundo sensor run --interface dk0` in the sensor namespace and
+/// waits until its ring is open.
+fn live_sensor(
+    net: &Network,
+    collector: &Collector,
+    name: &str,
+    token: &str,
+    spool: &Path,
+    dir: &Path,
+    segments: &[&str],
+) -> Process {
+    let mut command = sensor_run(
+        net.command(Ns::Sensor, &hirundo()),
+        collector,
+        &collector.fingerprint,
+        name,
+        token,
+        spool,
+    );
+    command
+        .args(["--interface", Network::DARKNET])
+        .args(segments);
+    let started = Instant::now();
+    let mut sensor = Process::spawn("sensor", command, dir);
+    sensor.wait_for_line(
+        Stream::Err,
+        &format!("capturing on {}", Network::DARKNET),
+        SENSOR_START_LIMIT,
+    );
+    // The ring is bound before the line is printed; the pause covers the
+    // first poll, not the binding.
+    std::thread::sleep(Duration::from_millis(500));
+    let stderr = sensor.stderr();
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("WARNING")).collect();
+    assert!(
+        warnings.is_empty(),
+        "dk0 is set up as a sensor's interface should be, yet the sensor warns: {warnings:#?}"
+    );
+    eprintln!(
+        "  sensor capturing on {} after {:.2} s ({})",
+        Network::DARKNET,
+        started.elapsed().as_secs_f64(),
+        segments.join(" ")
+    );
+    sensor
+}
+
+/// SIGTERM, then the drain: returns the exit status, the sensor's report
+/// and how long it took.
+fn stop_sensor(tools: &Tools, sensor: &mut Process, limit: Duration) -> (ExitStatus, Report) {
+    let asked = Instant::now();
+    sensor.signal(tools.path("kill"), "TERM");
+    let status = sensor.wait(limit);
+    let report = Report::parse(&sensor.stderr());
+    eprintln!(
+        "  sensor exited with {status} {:.2} s after SIGTERM: {report:?}",
+        asked.elapsed().as_secs_f64()
+    );
+    (status, report)
+}
+
+/// The darknet counters of the sensor's veth that matter: frames received
+/// and frames sent (a darknet sends none).
+fn darknet_counters(net: &Network) -> (u64, u64, u64) {
+    (
+        net.counter(Ns::Sensor, Network::DARKNET, "rx_packets"),
+        net.counter(Ns::Sensor, Network::DARKNET, "rx_dropped"),
+        net.counter(Ns::Sensor, Network::DARKNET, "tx_packets"),
+    )
+}
+
+fn assert_spool_empty(test: &str, spool: &Path) {
+    let (segments, quarantine) = spool_contents(spool);
+    assert_eq!(
+        (segments.as_slice(), quarantine.as_slice()),
+        (&[][..], &[][..]),
+        "{test}: the spool keeps segments or has quarantined some"
+    );
+}
+
+/// The sensor's kernel counters as its last upload reported them.
+fn kernel_counters(test: &str, stored: &Stored) -> (u64, u64) {
+    let [sensor] = &stored.sensors[..] else {
+        panic!("{test}: one sensor registered, found {:?}", stored.sensors);
+    };
+    let health = sensor
+        .health
+        .unwrap_or_else(|| panic!("{test}: the sensor reported no health"));
+    (health.kernel_packets, health.kernel_drops)
+}
+
+#[test]
+fn live_capture_counts_every_replayed_packet_exactly() {
+    const TEST: &str = "live_capture_counts_every_replayed_packet_exactly";
+    const PACKETS: u64 = 300_000;
+    const PPS: u64 = 50_000;
+    let _serial = serial();
+    let Some((tools, net)) = testbed(TEST, "live") else {
+        return;
+    };
+    let test_started = Instant::now();
+    let dir = tempdir("live");
+    let file = simulate(dir.path(), PACKETS, 11);
+    let truth = analyze(&file);
+    assert_eq!(truth.packets, PACKETS);
+    eprintln!(
+        "{TEST}: simulated {PACKETS} packets ({} bytes, {} ports, {} not IP)",
+        truth.bytes,
+        truth.ports.len(),
+        truth.errors.not_ip
+    );
+
+    let collector = collector_in(&net, dir.path());
+    let token = collector.add_sensor("live-1");
+    let spool = dir.path().join("spool");
+    let mut sensor = live_sensor(
+        &net,
+        &collector,
+        "live-1",
+        &token,
+        &spool,
+        dir.path(),
+        &["--segment-size", "4M", "--segment-seconds", "2"],
+    );
+
+    let replay = tcpreplay::start(&net, &tools, dir.path(), &file, PPS);
+    let replayed = tcpreplay::finish(replay, Duration::from_secs(60));
+    eprintln!(
+        "{TEST}: tcpreplay sent {} packets in {:.2} s, rated {:.0} packets/s, {} failed",
+        replayed.sent, replayed.seconds, replayed.pps, replayed.failed
+    );
+    assert_eq!((replayed.sent, replayed.failed), (PACKETS, 0), "{TEST}: tcpreplay");
+    assert!(
+        replayed.pps >= PPS as f64 * 0.99,
+        "{TEST}: tcpreplay reached {:.0} packets/s, not {PPS}: the rate was not tested",
+        replayed.pps
+    );
+
+    // Let the last segment age out and ship, then stop the sensor.
+    std::thread::sleep(Duration::from_secs(2));
+    let (status, report) = stop_sensor(&tools, &mut sensor, Duration::from_secs(60));
+    assert!(status.success(), "{TEST}: the sensor left segments behind:\n{}", sensor.output());
+    let (received, rx_dropped, sent) = darknet_counters(&net);
+    eprintln!("{TEST}: dk0 received {received} frames ({rx_dropped} dropped), sent {sent}");
+
+    let stored = collector.stored();
+    let (kernel_packets, kernel_drops) = kernel_counters(TEST, &stored);
+    eprintln!(
+        "{TEST}: collector stored {} packets in {} segments, {} ports (analyze: {} packets, {} ports); \
+         sensor reported {kernel_packets} packets from the kernel, {kernel_drops} dropped",
+        stored.totals.packets,
+        stored.segments.len(),
+        stored.ports.len(),
+        truth.packets,
+        truth.ports.len()
+    );
+    assert_eq!((received, rx_dropped), (PACKETS, 0), "{TEST}: dk0 received every frame");
+    assert_eq!(sent, 0, "{TEST}: the sensor's darknet interface sent frames");
+    assert_eq!(kernel_drops, 0, "{TEST}: the capture ring dropped packets");
+    assert_eq!(
+        (report.captured, report.not_captured, report.quarantined, report.left),
+        (PACKETS, 0, 0, 0),
+        "{TEST}: the sensor's report (captured, not captured, quarantined, left)"
+    );
+    stored.assert_is(TEST, &truth);
+    let made = next_seq(&spool);
+    assert_eq!(stored.assert_contiguous(TEST), [made], "{TEST}: segments made vs stored");
+    assert_eq!((report.shipped, report.duplicates), (made, 0), "{TEST}: shipped");
+    assert_spool_empty(TEST, &spool);
+    eprintln!(
+        "{TEST}: passed in {:.1} s",
+        test_started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn faults_lose_nothing_and_count_nothing_twice() {
+    const TEST: &str = "faults_lose_nothing_and_count_nothing_twice";
+    const PACKETS: u64 = 1_000_000;
+    const PPS: u64 = 20_000;
+    let _serial = serial();
+    let Some((tools, net)) = testbed(TEST, "faults") else {
+        return;
+    };
+    let test_started = Instant::now();
+    let dir = tempdir("faults");
+    let file = simulate(dir.path(), PACKETS, 12);
+    let truth = analyze(&file);
+    assert_eq!(truth.packets, PACKETS);
+    eprintln!(
+        "{TEST}: simulated {PACKETS} packets ({} ports); replay at {PPS} packets/s, ~{} s",
+        truth.ports.len(),
+        PACKETS / PPS
+    );
+
+    let mut collector = collector_in(&net, dir.path());
+    let token = collector.add_sensor("faults-1");
+    let spool = dir.path().join("spool");
+    let mut sensor = live_sensor(
+        &net,
+        &collector,
+        "faults-1",
+        &token,
+        &spool,
+        dir.path(),
+        &["--segment-size", "4M", "--segment-seconds", "1"],
+    );
+
+    let replay = tcpreplay::start(&net, &tools, dir.path(), &file, PPS);
+    let t0 = Instant::now();
+    let at = |seconds: u64| {
+        let when = t0 + Duration::from_secs(seconds);
+        std::thread::sleep(when.saturating_duration_since(Instant::now()));
+    };
+    let log = |what: &str| eprintln!("{TEST}: {:>6.1} s  {what}", t0.elapsed().as_secs_f64());
+    log("replay started");
+    for (kill_at, restart_at) in [(4, 6), (44, 46)] {
+        if kill_at == 44 {
+            at(10);
+            net.set_uplink(false);
+            log("uplink down");
+            at(40);
+            net.set_uplink(true);
+            log("uplink up");
+        }
+        at(kill_at);
+        collector.kill();
+        let stored = collector.stored();
+        log(&format!(
+            "collector killed (SIGKILL) holding {} segments, {} packets",
+            stored.segments.len(),
+            stored.totals.packets
+        ));
+        at(restart_at);
+        collector.restart();
+        log(&format!("collector restarted (start {})", collector.starts()));
+    }
+    let replayed = tcpreplay::finish(replay, Duration::from_secs(120));
+    log(&format!(
+        "replay done: {} packets in {:.2} s, rated {:.0} packets/s, {} failed",
+        replayed.sent, replayed.seconds, replayed.pps, replayed.failed
+    ));
+    assert_eq!((replayed.sent, replayed.failed), (PACKETS, 0), "{TEST}: tcpreplay");
+
+    // The last segment closes after a second; then the spool must empty.
+    // The shipper's backoff caps at 60 s.
+    std::thread::sleep(Duration::from_millis(1500));
+    let limit = Duration::from_secs(120);
+    let waited = Instant::now();
+    let mut reported = Instant::now();
+    loop {
+        let (segments, _) = spool_contents(&spool);
+        if segments.is_empty() {
+            break;
+        }
+        assert!(
+            sensor.try_wait().is_none(),
+            "{TEST}: the sensor exited:\n{}",
+            sensor.output()
+        );
+        assert!(
+            waited.elapsed() < limit,
+            "{TEST}: {} segments still in the spool after {limit:?}:\n{}\n{}",
+            segments.len(),
+            sensor.output(),
+            collector.output()
+        );
+        if reported.elapsed() >= Duration::from_secs(10) {
+            log(&format!("{} segments still in the spool", segments.len()));
+            reported = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log("spool empty");
+    let (status, report) = stop_sensor(&tools, &mut sensor, Duration::from_secs(60));
+    assert!(status.success(), "{TEST}: the sensor left segments behind:\n{}", sensor.output());
+    let stderr = sensor.stderr();
+    let not_shipped = stderr.lines().filter(|l| l.contains("not shipped")).count();
+    let (received, rx_dropped, sent) = darknet_counters(&net);
+
+    let stored = collector.stored();
+    let (kernel_packets, kernel_drops) = kernel_counters(TEST, &stored);
+    let made = next_seq(&spool);
+    eprintln!(
+        "{TEST}: sensor made {made} segments and shipped {} uploads, {} of them already stored \
+         (acknowledged duplicates), after {} retries ({not_shipped} failed uploads logged)",
+        report.shipped, report.duplicates, report.retries
+    );
+    eprintln!(
+        "{TEST}: collector stored {} packets in {} segments, {} ports (analyze: {} packets, {} ports); \
+         dk0 received {received} ({rx_dropped} dropped), sent {sent}; \
+         kernel {kernel_packets} packets, {kernel_drops} dropped",
+        stored.totals.packets,
+        stored.segments.len(),
+        stored.ports.len(),
+        truth.packets,
+        truth.ports.len()
+    );
+    assert_eq!((received, rx_dropped), (PACKETS, 0), "{TEST}: dk0 received every frame");
+    assert_eq!(sent, 0, "{TEST}: the sensor's darknet interface sent frames");
+    assert_eq!(kernel_drops, 0, "{TEST}: the capture ring dropped packets");
+    assert_eq!(
+        (report.captured, report.not_captured, report.quarantined, report.left),
+        (PACKETS, 0, 0, 0),
+        "{TEST}: the sensor's report (captured, not captured, quarantined, left)"
+    );
+    stored.assert_is(TEST, &truth);
+    assert_eq!(
+        stored.assert_contiguous(TEST),
+        [made],
+        "{TEST}: every segment the sensor made is stored once"
+    );
+    assert_eq!(
+        report.shipped - report.duplicates,
+        made,
+        "{TEST}: each segment stored by exactly one upload"
+    );
+    assert!(
+        report.retries > 0 && not_shipped > 0,
+        "{TEST}: the faults were not felt: no upload failed"
+    );
+    assert_spool_empty(TEST, &spool);
+    eprintln!(
+        "{TEST}: passed in {:.1} s",
+        test_started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn replay_mode_ships_a_file_exactly_once() {
+    const TEST: &str = "replay_mode_ships_a_file_exactly_once";
+    const PACKETS: u64 = 100_000;
+    let _serial = serial();
+    let test_started = Instant::now();
+    let dir = tempdir("replay");
+    let file = simulate(dir.path(), PACKETS, 13);
+    let truth = analyze(&file);
+    assert_eq!(truth.packets, PACKETS);
+    let collector = Collector::start(
+        Box::new(|| Command::new(hirundo())),
+        dir.path(),
+        "127.0.0.1:0",
+    );
+    let token = collector.add_sensor("replay-1");
+    let replay = |label: &str, fingerprint: &str| -> (Process, PathBuf) {
+        let spool = dir.path().join(format!("spool-{label}"));
+        let mut command = sensor_run(
+            Command::new(hirundo()),
+            &collector,
+            fingerprint,
+            "replay-1",
+            &token,
+            &spool,
+        );
+        command.arg("--pcap").arg(&file).args(["--segment-size", "2M"]);
+        (
+            Process::spawn(&format!("sensor-{label}"), command, dir.path()),
+            spool,
+        )
+    };
+
+    // A collector whose certificate is not the pinned one gets nothing:
+    // the sensor keeps its segments and keeps trying.
+    let mut wrong = collector.fingerprint.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong).expect("hex");
+    let (mut sensor, spool) = replay("wrong-fingerprint", &wrong);
+    let line = sensor.wait_for_line(Stream::Err, "not shipped", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        sensor.try_wait().is_none(),
+        "{TEST}: a sensor that cannot ship keeps trying:\n{}",
+        sensor.output()
+    );
+    sensor.kill();
+    let stored = collector.stored();
+    let (waiting, _) = spool_contents(&spool);
+    eprintln!(
+        "{TEST}: wrong fingerprint: collector stored {} packets in {} segments; {} segments wait in the spool; \
+         the sensor said: {line}",
+        stored.totals.packets,
+        stored.segments.len(),
+        waiting.len()
+    );
+    assert!(
+        line.contains("fingerprint"),
+        "{TEST}: the sensor says why it does not ship: {line}"
+    );
+    assert_eq!(
+        (stored.totals.packets, stored.segments.len()),
+        (0, 0),
+        "{TEST}: nothing reached the collector"
+    );
+    assert!(!waiting.is_empty(), "{TEST}: the segments stay in the spool");
+
+    // The right fingerprint: everything, once.
+    let shipped_at = Instant::now();
+    let (mut sensor, spool) = replay("first", &collector.fingerprint);
+    let status = sensor.wait(Duration::from_secs(60));
+    let first = Report::parse(&sensor.stderr());
+    eprintln!(
+        "{TEST}: first replay exited with {status} in {:.2} s: {first:?}",
+        shipped_at.elapsed().as_secs_f64()
+    );
+    assert!(status.success(), "{TEST}: first replay:\n{}", sensor.output());
+    let made = next_seq(&spool);
+    assert_eq!(
+        (first.captured, first.shipped, first.duplicates, first.left),
+        (PACKETS, made, 0, 0),
+        "{TEST}: first replay (captured, shipped, duplicates, left)"
+    );
+    assert_spool_empty(TEST, &spool);
+    let stored = collector.stored();
+    stored.assert_is(TEST, &truth);
+    assert_eq!(stored.assert_contiguous(TEST), [made]);
+    eprintln!(
+        "{TEST}: collector stored {} packets in {} segments, {} ports, equal to analyze's",
+        stored.totals.packets,
+        stored.segments.len(),
+        summary_ports(&truth).len()
+    );
+
+    // The same file from a fresh spool: the same segments under the same
+    // numbers, acknowledged as already stored and not counted again.
+    let shipped_at = Instant::now();
+    let (mut sensor, spool) = replay("again", &collector.fingerprint);
+    let status = sensor.wait(Duration::from_secs(60));
+    let again = Report::parse(&sensor.stderr());
+    eprintln!(
+        "{TEST}: second replay exited with {status} in {:.2} s: {again:?}",
+        shipped_at.elapsed().as_secs_f64()
+    );
+    assert!(status.success(), "{TEST}: second replay:\n{}", sensor.output());
+    assert_eq!(
+        (again.captured, again.shipped, again.duplicates, again.left),
+        (PACKETS, made, made, 0),
+        "{TEST}: second replay (captured, shipped, duplicates, left)"
+    );
+    assert_spool_empty(TEST, &spool);
+    let after = collector.stored();
+    assert_eq!(after.totals, stored.totals, "{TEST}: totals after the second replay");
+    assert_eq!(after.ports, stored.ports, "{TEST}: ports after the second replay");
+    assert_eq!(after.segments, stored.segments, "{TEST}: segments after the second replay");
+    eprintln!(
+        "{TEST}: second replay: {} of {} segments already stored; totals unchanged ({} packets); passed in {:.1} s",
+        again.duplicates,
+        again.shipped,
+        after.totals.packets,
+        test_started.elapsed().as_secs_f64()
+    );
+}
