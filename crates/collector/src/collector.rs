@@ -134,30 +134,41 @@ impl Collector {
         let size = body.len() as u64;
         let body = Arc::new(body);
         let digested = started.elapsed();
-        let ingested = rollup_capture(Box::new(io::Cursor::new(SharedBytes(body.clone()))), self.attribution())
-            .map_err(|source| SegmentError::NotACapture { seq, source })?;
+        // The archive is written (and synced, the slow part) while the
+        // segment is rolled up; it gets its final name only if the roll-up
+        // succeeds.
+        let compression = sniff(&body);
+        let archive = self.archive_path(sensor, seq, compression);
+        let (ingested, staged) = std::thread::scope(|scope| {
+            let staging = scope.spawn(|| {
+                self.stage_archive(&archive, &mut |out| match compression {
+                    Compression::None => {
+                        let mut enc = zstd::Encoder::new(out, 3)?;
+                        enc.write_all(&body)?;
+                        enc.finish().map(drop)
+                    }
+                    _ => out.write_all(&body),
+                })
+            });
+            let ingested = rollup_capture(
+                Box::new(io::Cursor::new(SharedBytes(body.clone()))),
+                self.attribution(),
+            );
+            (ingested, staging.join().expect("the archive thread does not panic"))
+        });
+        let ingested = ingested.map_err(|source| SegmentError::NotACapture { seq, source })?;
         let rolled = started.elapsed();
-        let archive = self.archive_path(sensor, seq, ingested.compression);
-        match ingested.compression {
-            Compression::None => self.write_archive(&archive, &mut |out| {
-                let mut enc = zstd::Encoder::new(out, 3)?;
-                enc.write_all(&body)?;
-                enc.finish().map(drop)
-            })?,
-            _ => self.write_archive(&archive, &mut |out| out.write_all(&body))?,
-        }
-        let archived = started.elapsed();
+        staged?.publish()?;
         let accepted = self.commit(sensor, seq, actual, size, archive, &ingested.rollup)?;
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         eprintln!(
-            "hirundo serve: {}/{seq}: {} packets, {} bytes: digest {:.0} ms, roll-up {:.0} ms, archive {:.0} ms, commit {:.0} ms",
+            "hirundo serve: {}/{seq}: {} packets, {} bytes: digest {:.0} ms, roll-up and archive {:.0} ms, commit {:.0} ms",
             sensor.name,
             ingested.rollup.packets,
             size,
             ms(digested),
             ms(rolled - digested),
-            ms(archived - rolled),
-            ms(started.elapsed() - archived),
+            ms(started.elapsed() - rolled),
         );
         Ok(accepted)
     }
@@ -184,7 +195,7 @@ impl Collector {
             .map_err(|source| ImportError::Segment(SegmentError::NotACapture { seq, source }))?;
         let archive = self.archive_path(sensor, seq, ingested.compression);
         let compress = ingested.compression == Compression::None;
-        self.write_archive(&archive, &mut |out| {
+        let staged = self.stage_archive(&archive, &mut |out| {
             let mut input = File::open(path)?;
             if compress {
                 let mut enc = zstd::Encoder::new(out, 3)?;
@@ -194,6 +205,7 @@ impl Collector {
                 io::copy(&mut input, out).map(drop)
             }
         })?;
+        staged.publish()?;
         let accepted = self.commit(sensor, seq, sha, size, archive, &ingested.rollup)?;
         Ok((seq, accepted))
     }
@@ -239,33 +251,71 @@ impl Collector {
         format!("archive/{}/{:06}/{seq:020}.cap.{ext}", sensor.name, seq / 10_000)
     }
 
-    /// Writes `relative` whole or not at all: a temporary file, synced,
-    /// renamed into place, and the directory synced, so that a crash never
-    /// leaves half an archive under the final name.
-    fn write_archive(
+    /// Writes `relative` under a temporary name and syncs it; the caller
+    /// publishes it under its final name once the segment is good, so a
+    /// crash or a refused segment never leaves half an archive behind.
+    fn stage_archive(
         &self,
         relative: &str,
         write: &mut dyn FnMut(&mut File) -> io::Result<()>,
-    ) -> Result<(), SegmentError> {
+    ) -> Result<Staged, SegmentError> {
         let path = self.data.join(relative);
-        let archive_err = |source| SegmentError::Archive {
-            path: path.clone(),
-            source,
+        let staged = Staged {
+            tmp: path.with_extension("partial"),
+            path,
+            published: false,
         };
-        let dir = path.parent().expect("archive paths have a directory");
-        fs::create_dir_all(dir).map_err(archive_err)?;
-        let tmp = path.with_extension("partial");
-        let result = (|| {
-            let mut file = File::create(&tmp)?;
+        let dir = staged.path.parent().expect("archive paths have a directory");
+        let result = fs::create_dir_all(dir).and_then(|()| {
+            let mut file = File::create(&staged.tmp)?;
             write(&mut file)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            File::open(dir)?.sync_all()
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+            file.sync_all()
+        });
+        result.map_err(|source| staged.error(source))?;
+        Ok(staged)
+    }
+}
+
+/// An archive file written and synced under a temporary name.
+struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    published: bool,
+}
+
+impl Staged {
+    fn error(&self, source: io::Error) -> SegmentError {
+        SegmentError::Archive {
+            path: self.path.clone(),
+            source,
         }
-        result.map_err(archive_err)
+    }
+
+    /// Renames it into place and syncs the directory.
+    fn publish(mut self) -> Result<(), SegmentError> {
+        let dir = self.path.parent().expect("archive paths have a directory");
+        let result = fs::rename(&self.tmp, &self.path).and_then(|()| File::open(dir)?.sync_all());
+        result.map_err(|source| self.error(source))?;
+        self.published = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The compression of a body, by its first bytes, as the capture reader
+/// will find it.
+fn sniff(body: &[u8]) -> Compression {
+    match body {
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+        [0x1f, 0x8b, ..] => Compression::Gzip,
+        _ => Compression::None,
     }
 }
 

@@ -9,9 +9,12 @@
 //! 3 days, 2,000,000 by default) the way the collector builds it, and a
 //! synthetic worst case with a million port-hour rows. Each is committed
 //! three times: by sensor A (every row new), by sensor B (hour rows new,
-//! every source-day merged) and by A again (every row an update). `dir`
-//! (default: a temporary directory) lets the file sit on the disk the
-//! collector would use.
+//! every source-day merged) and by A again (every row an update). Then the
+//! same simulated traffic cut into 200 segments, committed one after the
+//! other as a sensor would upload them: the steady state, where most rows
+//! of a segment merge into rows earlier segments wrote. `dir` (default: a
+//! temporary directory) lets the file sit on the disk the collector would
+//! use.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -35,29 +38,93 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = dir.as_deref().map_or(tmp.path(), Path::new);
 
     let started = Instant::now();
-    let simulated = simulated(packets)?;
+    let (whole, segments) = simulated(packets, 200)?;
     println!(
         "simulated: {packets} packets rolled up in {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    run("simulated", &dir.join("simulated.db"), &simulated)?;
+    if std::env::var_os("STEADY_ONLY").is_none() {
+    run("simulated", &dir.join("simulated.db"), &whole)?;
     run("synthetic", &dir.join("synthetic.db"), &synthetic())?;
+    }
+    steady(&dir.join("steady.db"), &segments)?;
     Ok(())
 }
 
-fn simulated(packets: u64) -> Result<Rollup, Box<dyn std::error::Error>> {
+/// The simulated traffic as one roll-up, and cut into `segments`.
+fn simulated(
+    packets: u64,
+    segments: u64,
+) -> Result<(Rollup, Vec<Rollup>), Box<dyn std::error::Error>> {
     let config = SimConfig {
         packets,
         days: 3,
         ..SimConfig::default()
     };
     let mut generator = Generator::new(&config)?;
-    let mut builder = RollupBuilder::new();
+    let mut whole = RollupBuilder::new();
+    let mut part = RollupBuilder::new();
+    let mut parts = Vec::new();
+    let per_part = packets.div_ceil(segments);
     while let Some(frame) = generator.next_frame() {
         let decoded = hirundo_packet::decode(LinkType::ETHERNET, frame.data);
-        builder.record(frame.ts_ns, frame.data.len() as u32, Outcome::of(&decoded));
+        let outcome = Outcome::of(&decoded);
+        whole.record(frame.ts_ns, frame.data.len() as u32, outcome);
+        part.record(frame.ts_ns, frame.data.len() as u32, outcome);
+        if part.packets() == per_part {
+            parts.push(std::mem::take(&mut part).finish(None));
+        }
     }
-    Ok(builder.finish(None))
+    if part.packets() > 0 {
+        parts.push(part.finish(None));
+    }
+    Ok((whole.finish(None), parts))
+}
+
+/// Commits `segments` one after the other, as one sensor uploads them.
+fn steady(path: &Path, segments: &[Rollup]) -> Result<(), Box<dyn std::error::Error>> {
+    let store = SqliteStore::open(path)?;
+    let sensor = NewSensor {
+        name: "a".into(),
+        country: "BR".into(),
+        network_type: NetworkType::Campus,
+        addresses: vec![],
+    };
+    let sensor = store.add_sensor(&sensor, &TokenHash([0; 32]))?.id;
+    let (started, cpu) = (Instant::now(), cpu_ms());
+    let mut slowest = 0f64;
+    for (seq, rollup) in segments.iter().enumerate() {
+        let segment = NewSegment {
+            sensor,
+            seq: seq as u64,
+            sha256: [0; 32],
+            size: 1,
+            received_ns: 0,
+            archive: String::new(),
+        };
+        let one = Instant::now();
+        store.commit_segment(&segment, rollup)?;
+        slowest = slowest.max(one.elapsed().as_secs_f64());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let size = std::fs::metadata(path)?.len();
+    let wal = std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
+    println!("db {size} wal {wal}");
+    let packets: u64 = segments.iter().map(|r| r.packets).sum();
+    let rows: usize = segments.iter().map(rows).sum();
+    println!(
+        "steady: {} segments of {} packets, {rows} rows: {:.1} ms ({} ms CPU), \
+         {:.1} ms per segment (slowest {:.1} ms), {:.0} rows/s, {:.0} packets/s",
+        segments.len(),
+        packets / segments.len() as u64,
+        secs * 1e3,
+        cpu_ms() - cpu,
+        secs * 1e3 / segments.len() as f64,
+        slowest * 1e3,
+        rows as f64 / secs,
+        packets as f64 / secs
+    );
+    Ok(())
 }
 
 fn rows(r: &Rollup) -> usize {

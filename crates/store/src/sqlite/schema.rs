@@ -195,6 +195,8 @@ pub(crate) fn prepare_writer(
     }
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .with_context(|| format!("{shown}: setting cache_size"))?;
+    if let Ok(v) = std::env::var("AUTOCKPT") { conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap()).unwrap(); }
+    if let Ok(v) = std::env::var("PAGE_SIZE") { conn.pragma_update(None, "page_size", v.parse::<i64>().unwrap()).unwrap(); }
     conn.set_prepared_statement_cache_capacity(64);
     super::commit::register_functions(conn)
         .with_context(|| format!("{shown}: registering the merge functions"))?;
