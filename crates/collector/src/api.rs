@@ -29,9 +29,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use hirundo_store::{
-    Filter, Rejection, SensorHealth, SensorOverview, Store, StoreError,
-};
+use hirundo_store::{Filter, Rejection, SensorHealth, SensorOverview, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -380,7 +378,10 @@ async fn view<T: Serialize + Send + 'static>(
 }
 
 async fn sensors(State(state): State<AppState>) -> Result<Json<Vec<SensorOverview>>, ApiError> {
-    view(&state, ViewQuery::default(), |store, _, _| store.sensor_overview()).await
+    view(&state, ViewQuery::default(), |store, _, _| {
+        store.sensor_overview()
+    })
+    .await
 }
 
 async fn totals(
@@ -394,7 +395,10 @@ async fn ports(
     State(state): State<AppState>,
     Query(query): Query<ViewQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    view(&state, query, |store, filter, limit| store.ports(filter, limit)).await
+    view(&state, query, |store, filter, limit| {
+        store.ports(filter, limit)
+    })
+    .await
 }
 
 async fn countries(
@@ -411,11 +415,17 @@ async fn asns(
     State(state): State<AppState>,
     Query(query): Query<ViewQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    view(&state, query, |store, filter, limit| store.asns(filter, limit)).await
+    view(&state, query, |store, filter, limit| {
+        store.asns(filter, limit)
+    })
+    .await
 }
 
 async fn rejections(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    view(&state, ViewQuery::default(), |store, _, _| store.rejections()).await
+    view(&state, ViewQuery::default(), |store, _, _| {
+        store.rejections()
+    })
+    .await
 }
 
 async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {

@@ -41,7 +41,11 @@ pub enum SegmentError {
     NotACapture { seq: u64, source: IngestError },
     /// The sensor already sent a different segment under this number.
     #[error("segment {seq} was stored before with SHA-256 {stored}; this one is {sent}")]
-    Conflict { seq: u64, stored: String, sent: String },
+    Conflict {
+        seq: u64,
+        stored: String,
+        sent: String,
+    },
     /// Writing the archive failed (disk full, permissions).
     #[error("cannot archive {path}: {source}")]
     Archive { path: PathBuf, source: io::Error },
@@ -75,7 +79,10 @@ impl Collector {
     /// Opens (or creates) the data directory's store and archive.
     pub fn open(data: &Path, enrichment: Option<Enrichment>) -> Result<Collector, StoreError> {
         fs::create_dir_all(data.join("archive")).map_err(|e| {
-            StoreError::Backend(format!("cannot create {}: {e}", data.join("archive").display()))
+            StoreError::Backend(format!(
+                "cannot create {}: {e}",
+                data.join("archive").display()
+            ))
         })?;
         let store = SqliteStore::open(&data.join(Self::DATABASE))?;
         Ok(Collector {
@@ -154,7 +161,10 @@ impl Collector {
                 Box::new(io::Cursor::new(SharedBytes(body.clone()))),
                 self.attribution(),
             );
-            (ingested, staging.join().expect("the archive thread does not panic"))
+            (
+                ingested,
+                staging.join().expect("the archive thread does not panic"),
+            )
         });
         let ingested = ingested.map_err(|source| SegmentError::NotACapture { seq, source })?;
         let rolled = started.elapsed();
@@ -191,8 +201,11 @@ impl Collector {
         }
         let seq = segments.iter().map(|s| s.seq + 1).max().unwrap_or(0);
         let size = fs::metadata(path).map_err(io_err)?.len();
-        let ingested = rollup_capture(Box::new(File::open(path).map_err(io_err)?), self.attribution())
-            .map_err(|source| ImportError::Segment(SegmentError::NotACapture { seq, source }))?;
+        let ingested = rollup_capture(
+            Box::new(File::open(path).map_err(io_err)?),
+            self.attribution(),
+        )
+        .map_err(|source| ImportError::Segment(SegmentError::NotACapture { seq, source }))?;
         let archive = self.archive_path(sensor, seq, ingested.compression);
         let compress = ingested.compression == Compression::None;
         let staged = self.stage_archive(&archive, &mut |out| {
@@ -248,7 +261,11 @@ impl Collector {
             Compression::Gzip => "gz",
             Compression::None | Compression::Zstd => "zst",
         };
-        format!("archive/{}/{:06}/{seq:020}.cap.{ext}", sensor.name, seq / 10_000)
+        format!(
+            "archive/{}/{:06}/{seq:020}.cap.{ext}",
+            sensor.name,
+            seq / 10_000
+        )
     }
 
     /// Writes `relative` under a temporary name and syncs it; the caller
@@ -265,7 +282,10 @@ impl Collector {
             path,
             published: false,
         };
-        let dir = staged.path.parent().expect("archive paths have a directory");
+        let dir = staged
+            .path
+            .parent()
+            .expect("archive paths have a directory");
         let result = fs::create_dir_all(dir).and_then(|()| {
             let mut file = File::create(&staged.tmp)?;
             write(&mut file)?;

@@ -76,12 +76,13 @@ impl Identity {
         fs::write(&cert_path, certified.cert.pem()).map_err(io(&cert_path))?;
         Ok(Identity {
             cert: certified.cert.der().clone(),
-            key: PrivateKeyDer::try_from(certified.signing_key.serialize_der())
-                .map_err(|why| TlsError::Pem {
+            key: PrivateKeyDer::try_from(certified.signing_key.serialize_der()).map_err(|why| {
+                TlsError::Pem {
                     path: key_path,
                     what: "private key",
                     why: why.to_string(),
-                })?,
+                }
+            })?,
             created: true,
         })
     }

@@ -254,11 +254,17 @@ async fn uploads_without_the_right_token_are_refused_and_change_nothing() {
     let store = bed.collector.store().clone();
     store.set_enabled("alpha", false).unwrap();
     let (status, answer) = send(&bed.router, Put::new("alpha", "1", &bed.alpha, &body)).await;
-    assert_eq!((status, reason(&answer)), (StatusCode::FORBIDDEN, "sensor_disabled"));
+    assert_eq!(
+        (status, reason(&answer)),
+        (StatusCode::FORBIDDEN, "sensor_disabled")
+    );
     store.set_enabled("alpha", true).unwrap();
     let new = registry::rotate_token(store.as_ref(), "alpha").unwrap();
     let (status, answer) = send(&bed.router, Put::new("alpha", "1", &bed.alpha, &body)).await;
-    assert_eq!((status, reason(&answer)), (StatusCode::UNAUTHORIZED, "wrong_token"));
+    assert_eq!(
+        (status, reason(&answer)),
+        (StatusCode::UNAUTHORIZED, "wrong_token")
+    );
     assert_eq!(state(&bed), before);
     let (status, _) = send(&bed.router, Put::new("alpha", "1", &new.0, &body)).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -419,7 +425,10 @@ async fn public_views_never_show_where_a_sensor_listens() {
     ] {
         let (status, text) = get(&bed.router, path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {text}");
-        assert!(!text.contains(darknet_prefix), "{path} shows {darknet_prefix}");
+        assert!(
+            !text.contains(darknet_prefix),
+            "{path} shows {darknet_prefix}"
+        );
     }
     let (_, page) = get(&bed.router, "/").await;
     assert!(page.contains("alpha") && page.contains("beta"));

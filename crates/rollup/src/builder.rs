@@ -207,7 +207,8 @@ impl RollupBuilder {
                     d.last_ns = d.last_ns.max(e.ts_ns);
                     // Sorted within the hour: a new port is a change.
                     if e.port != last_port && e.port != NO_PORT {
-                        d.ports.push(PortKey::from_u32(e.port).expect("built by to_u32"));
+                        d.ports
+                            .push(PortKey::from_u32(e.port).expect("built by to_u32"));
                         last_port = e.port;
                     }
                 }

@@ -24,21 +24,35 @@ fn a_simulated_capture_rolls_up_to_its_truth() {
         ..SimConfig::default()
     };
     let mut pcap = Vec::new();
-    let truth = simulate_with(&config, "x", &mut pcap, Some(&enrichment as &dyn Attribution))
-        .unwrap()
-        .summary;
+    let truth = simulate_with(
+        &config,
+        "x",
+        &mut pcap,
+        Some(&enrichment as &dyn Attribution),
+    )
+    .unwrap()
+    .summary;
     let compressed = zstd::encode_all(&pcap[..], 1).unwrap();
     let got = rollup_capture(Box::new(Cursor::new(compressed)), Some(&enrichment)).unwrap();
     let r = got.rollup;
 
-    assert_eq!((r.packets, r.bytes, r.decoded), (truth.packets, truth.bytes, truth.decoded));
+    assert_eq!(
+        (r.packets, r.bytes, r.decoded),
+        (truth.packets, truth.bytes, truth.decoded)
+    );
     assert_eq!(r.errors, truth.errors);
     assert_eq!(r.hours.len(), 72, "three days of hours");
     let sum = |f: fn(&hirundo_rollup::HourCounts) -> u64| r.hours.iter().map(f).sum::<u64>();
     assert_eq!(sum(|h| h.packets), truth.packets);
     assert_eq!(sum(|h| h.bytes), truth.bytes);
     assert_eq!(
-        [sum(|h| h.tcp), sum(|h| h.udp), sum(|h| h.icmp), sum(|h| h.icmpv6), sum(|h| h.other)],
+        [
+            sum(|h| h.tcp),
+            sum(|h| h.udp),
+            sum(|h| h.icmp),
+            sum(|h| h.icmpv6),
+            sum(|h| h.other)
+        ],
         [
             truth.protocols.tcp,
             truth.protocols.udp,
@@ -52,13 +66,19 @@ fn a_simulated_capture_rolls_up_to_its_truth() {
     for p in &r.ports {
         *ports.entry((p.proto, p.port)).or_default() += p.packets;
     }
-    let want: BTreeMap<(PortProto, u16), u64> =
-        truth.ports.iter().map(|p| ((p.proto, p.port), p.packets)).collect();
+    let want: BTreeMap<(PortProto, u16), u64> = truth
+        .ports
+        .iter()
+        .map(|p| ((p.proto, p.port), p.packets))
+        .collect();
     assert_eq!(ports, want);
 
     let sources: BTreeSet<IpAddr> = r.sources.iter().map(|s| s.source).collect();
     assert_eq!(sources.len() as u64, truth.sources);
-    assert_eq!(r.sources.iter().map(|s| s.packets).sum::<u64>(), truth.decoded);
+    assert_eq!(
+        r.sources.iter().map(|s| s.packets).sum::<u64>(),
+        truth.decoded
+    );
     for (tag, name) in Tags::ALL {
         let tagged: BTreeSet<IpAddr> = r
             .sources
@@ -66,12 +86,18 @@ fn a_simulated_capture_rolls_up_to_its_truth() {
             .filter(|s| s.tags.contains(tag))
             .map(|s| s.source)
             .collect();
-        assert_eq!(tagged.len() as u64, truth.fingerprints.as_ref().unwrap()[name].sources, "{name}");
+        assert_eq!(
+            tagged.len() as u64,
+            truth.fingerprints.as_ref().unwrap()[name].sources,
+            "{name}"
+        );
     }
 
     let mut countries: BTreeMap<String, u64> = BTreeMap::new();
     for c in &r.countries {
-        *countries.entry(String::from_utf8(c.cc.to_vec()).unwrap()).or_default() += c.packets;
+        *countries
+            .entry(String::from_utf8(c.cc.to_vec()).unwrap())
+            .or_default() += c.packets;
     }
     let mut want: BTreeMap<String, u64> = BTreeMap::new();
     for c in truth.countries.as_ref().unwrap() {
@@ -104,6 +130,9 @@ fn a_broken_capture_is_refused_whole() {
     assert!(err.to_string().contains("not a whole capture"), "{err}");
 }
 
+/// A source-day in the model: packets, ports, tags, first and last.
+type DayModel = (u64, BTreeSet<(PortProto, u16)>, u16, i64, i64);
+
 /// One decoded record of the model: (ts, source, proto, port).
 fn records() -> impl Strategy<Value = Vec<(i64, u32, bool, Option<u16>, u16)>> {
     proptest::collection::vec(
@@ -124,7 +153,7 @@ proptest! {
         let mut b = RollupBuilder::new();
         let mut hours: BTreeMap<i64, u64> = BTreeMap::new();
         let mut ports: BTreeMap<(i64, PortProto, u16), u64> = BTreeMap::new();
-        let mut days: BTreeMap<(i64, u32), (u64, BTreeSet<(PortProto, u16)>, u16, i64, i64)> = BTreeMap::new();
+        let mut days: BTreeMap<(i64, u32), DayModel> = BTreeMap::new();
         for &(ts, src, udp, port, tags) in &recs {
             let tags = Tags(tags);
             let proto = if udp { protocol::UDP } else { protocol::TCP };
@@ -148,7 +177,7 @@ proptest! {
         prop_assert_eq!(got, hours);
         let got: BTreeMap<(i64, PortProto, u16), u64> = r.ports.iter().map(|p| ((p.hour, p.proto, p.port), p.packets)).collect();
         prop_assert_eq!(got, ports);
-        let got: BTreeMap<(i64, u32), (u64, BTreeSet<(PortProto, u16)>, u16, i64, i64)> = r
+        let got: BTreeMap<(i64, u32), DayModel> = r
             .sources
             .iter()
             .map(|s| {

@@ -74,14 +74,20 @@ pub fn capture_live(
 
 fn read_stats(ring: &mut Ring, counters: &CaptureCounters) -> Result<(), RingError> {
     let stats = ring.stats()?;
-    counters.kernel_packets.store(stats.packets, Ordering::Relaxed);
+    counters
+        .kernel_packets
+        .store(stats.packets, Ordering::Relaxed);
     counters.kernel_drops.store(stats.drops, Ordering::Relaxed);
     Ok(())
 }
 
 /// Spools every record of a capture file, as a sensor would have, and
 /// closes the last segment. Returns the records read.
-pub fn replay(path: &Path, writer: &mut SegmentWriter, stop: &AtomicBool) -> Result<u64, CaptureError> {
+pub fn replay(
+    path: &Path,
+    writer: &mut SegmentWriter,
+    stop: &AtomicBool,
+) -> Result<u64, CaptureError> {
     let label = path.display().to_string();
     let read_err = |source| CaptureError::Read {
         path: label.clone(),

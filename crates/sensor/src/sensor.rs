@@ -88,7 +88,8 @@ impl Sensor {
         let capture_done = Arc::new(AtomicBool::new(false));
         let stop_shipping = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (shipper, done, stop) = (shipper.clone(), capture_done.clone(), stop_shipping.clone());
+            let (shipper, done, stop) =
+                (shipper.clone(), capture_done.clone(), stop_shipping.clone());
             std::thread::Builder::new()
                 .name(format!("ship {name}"))
                 .spawn(move || {

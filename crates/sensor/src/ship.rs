@@ -149,7 +149,10 @@ impl Shipper {
             .set("Content-Type", "application/octet-stream")
             .send_bytes(&body);
         let (status, text) = match answer {
-            Ok(response) => (response.status(), response.into_string().unwrap_or_default()),
+            Ok(response) => (
+                response.status(),
+                response.into_string().unwrap_or_default(),
+            ),
             Err(ureq::Error::Status(status, response)) => {
                 (status, response.into_string().unwrap_or_default())
             }
@@ -194,7 +197,12 @@ impl Shipper {
 
     /// Ships until `stop`, or until `capture_done` is set and the spool is
     /// empty. Retries wait with exponential backoff.
-    pub fn run(&self, stop: &AtomicBool, capture_done: &AtomicBool, log: &mut (dyn FnMut(&str) + Send)) {
+    pub fn run(
+        &self,
+        stop: &AtomicBool,
+        capture_done: &AtomicBool,
+        log: &mut (dyn FnMut(&str) + Send),
+    ) {
         let mut backoff = self.config.backoff_min;
         while !stop.load(Ordering::Relaxed) {
             let done = capture_done.load(Ordering::SeqCst);

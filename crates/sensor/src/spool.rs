@@ -187,7 +187,8 @@ impl Spool {
             path: segment.path.clone(),
             source,
         })?;
-        self.finished_bytes.fetch_sub(segment.size, Ordering::SeqCst);
+        self.finished_bytes
+            .fetch_sub(segment.size, Ordering::SeqCst);
         Ok(())
     }
 
@@ -206,7 +207,8 @@ impl Spool {
             path: to.clone(),
             source,
         })?;
-        self.finished_bytes.fetch_sub(segment.size, Ordering::SeqCst);
+        self.finished_bytes
+            .fetch_sub(segment.size, Ordering::SeqCst);
         self.quarantined.fetch_add(1, Ordering::SeqCst);
         Ok(to)
     }

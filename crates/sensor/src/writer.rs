@@ -213,7 +213,9 @@ impl Drop for SegmentWriter {
 /// number and published; the damaged file is removed. Returns the packets
 /// recovered.
 pub fn recover_partial(spool: &Arc<Spool>, partial: &Path) -> Result<u64, SpoolError> {
-    let name = partial.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = partial
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     let seq = name
         .as_deref()
         .and_then(|n| n.strip_prefix("seg-"))
@@ -245,7 +247,8 @@ pub fn recover_partial(spool: &Arc<Spool>, partial: &Path) -> Result<u64, SpoolE
                 );
             }
             let pcap = out.as_mut().expect("opened above");
-            pcap.write(rec.ts_ns, rec.orig_len, rec.data).map_err(io_err)?;
+            pcap.write(rec.ts_ns, rec.orig_len, rec.data)
+                .map_err(io_err)?;
             packets += 1;
         }
         if let Some(pcap) = out {
@@ -287,7 +290,11 @@ mod tests {
         n
     }
 
-    fn writer(dir: &Path, cap: u64, max_bytes: u64) -> (Arc<Spool>, SegmentWriter, Arc<CaptureCounters>) {
+    fn writer(
+        dir: &Path,
+        cap: u64,
+        max_bytes: u64,
+    ) -> (Arc<Spool>, SegmentWriter, Arc<CaptureCounters>) {
         let (spool, _) = Spool::open(dir, cap).unwrap();
         let spool = Arc::new(spool);
         let counters = Arc::new(CaptureCounters::default());
@@ -304,7 +311,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (spool, mut w, counters) = writer(dir.path(), 1 << 30, 10_000);
         for i in 0..1_000 {
-            assert!(w.write(LinkType::ETHERNET, 1_000_000_000 + i64::from(i), 60, &frame(i)).unwrap());
+            assert!(w
+                .write(
+                    LinkType::ETHERNET,
+                    1_000_000_000 + i64::from(i),
+                    60,
+                    &frame(i)
+                )
+                .unwrap());
         }
         w.finish().unwrap();
         let segments = spool.finished().unwrap();
@@ -324,23 +338,35 @@ mod tests {
         let mut written = 0u64;
         let mut i = 0u32;
         while !counters.paused.load(Ordering::Relaxed) {
-            written += u64::from(w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(i)).unwrap());
+            written += u64::from(
+                w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(i))
+                    .unwrap(),
+            );
             i += 1;
             assert!(i < 100_000, "never paused");
         }
         for j in 0..50 {
-            assert!(!w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(j)).unwrap());
+            assert!(!w
+                .write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(j))
+                .unwrap());
         }
         assert_eq!(counters.not_captured.load(Ordering::Relaxed), 51);
         assert_eq!(counters.pauses.load(Ordering::Relaxed), 1);
         // Nothing spooled was lost.
-        let spooled: u64 = spool.finished().unwrap().iter().map(|s| count(&s.path)).sum();
+        let spooled: u64 = spool
+            .finished()
+            .unwrap()
+            .iter()
+            .map(|s| count(&s.path))
+            .sum();
         assert_eq!(spooled, written);
         // The shipper empties the spool; capture resumes.
         for s in spool.finished().unwrap() {
             spool.remove(&s).unwrap();
         }
-        assert!(w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(0)).unwrap());
+        assert!(w
+            .write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(0))
+            .unwrap());
         assert!(!counters.paused.load(Ordering::Relaxed));
     }
 
@@ -349,7 +375,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (spool, mut w, _) = writer(dir.path(), 1 << 30, 1 << 30);
         for i in 0..5_000 {
-            w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(i)).unwrap();
+            w.write(LinkType::ETHERNET, 1_000_000_000, 60, &frame(i))
+                .unwrap();
         }
         w.finish().unwrap();
         let whole = spool.finished().unwrap().remove(0);

@@ -10,9 +10,10 @@
 //! synthetic worst case with a million port-hour rows. Each is committed
 //! three times: by sensor A (every row new), by sensor B (hour rows new,
 //! every source-day merged) and by A again (every row an update). Then the
-//! same simulated traffic cut into 200 segments, committed one after the
-//! other as a sensor would upload them: the steady state, where most rows
-//! of a segment merge into rows earlier segments wrote. `dir` (default: a
+//! same simulated traffic cut into 20 and into 200 segments, committed one
+//! after the other as a sensor would upload them: the steady state, where
+//! most rows of a segment merge into rows earlier segments wrote, and each
+//! commit pays its fsync. `dir` (default: a
 //! temporary directory) lets the file sit on the disk the collector would
 //! use.
 
@@ -23,8 +24,7 @@ use std::time::Instant;
 use hirundo_fingerprint::Tags;
 use hirundo_packet::LinkType;
 use hirundo_rollup::{
-    AsnHour, CountryHour, HourCounts, PortHour, PortKey, PortProto, Rollup, RollupBuilder,
-    SourceDay,
+    AsnHour, CountryHour, HourCounts, PortHour, PortKey, Rollup, RollupBuilder, SourceDay,
 };
 use hirundo_simulate::{Generator, SimConfig, DEFAULT_START_NS};
 use hirundo_store::{NetworkType, NewSegment, NewSensor, SqliteStore, Store, TokenHash};
@@ -38,24 +38,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = dir.as_deref().map_or(tmp.path(), Path::new);
 
     let started = Instant::now();
-    let (whole, segments) = simulated(packets, 200)?;
+    let (whole, cuts) = simulated(packets, &[20, 200])?;
     println!(
         "simulated: {packets} packets rolled up in {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    if std::env::var_os("STEADY_ONLY").is_none() {
     run("simulated", &dir.join("simulated.db"), &whole)?;
     run("synthetic", &dir.join("synthetic.db"), &synthetic())?;
+    for (i, segments) in cuts.iter().enumerate() {
+        steady(&dir.join(format!("steady{i}.db")), segments)?;
     }
-    steady(&dir.join("steady.db"), &segments)?;
     Ok(())
 }
 
-/// The simulated traffic as one roll-up, and cut into `segments`.
+/// The simulated traffic as one roll-up, and cut into each of `cuts`
+/// segments.
+#[allow(clippy::type_complexity)]
 fn simulated(
     packets: u64,
-    segments: u64,
-) -> Result<(Rollup, Vec<Rollup>), Box<dyn std::error::Error>> {
+    cuts: &[u64],
+) -> Result<(Rollup, Vec<Vec<Rollup>>), Box<dyn std::error::Error>> {
     let config = SimConfig {
         packets,
         days: 3,
@@ -63,22 +65,25 @@ fn simulated(
     };
     let mut generator = Generator::new(&config)?;
     let mut whole = RollupBuilder::new();
-    let mut part = RollupBuilder::new();
-    let mut parts = Vec::new();
-    let per_part = packets.div_ceil(segments);
+    let mut open: Vec<RollupBuilder> = cuts.iter().map(|_| RollupBuilder::new()).collect();
+    let mut done: Vec<Vec<Rollup>> = cuts.iter().map(|_| Vec::new()).collect();
     while let Some(frame) = generator.next_frame() {
         let decoded = hirundo_packet::decode(LinkType::ETHERNET, frame.data);
         let outcome = Outcome::of(&decoded);
         whole.record(frame.ts_ns, frame.data.len() as u32, outcome);
-        part.record(frame.ts_ns, frame.data.len() as u32, outcome);
-        if part.packets() == per_part {
-            parts.push(std::mem::take(&mut part).finish(None));
+        for ((part, parts), &n) in open.iter_mut().zip(&mut done).zip(cuts) {
+            part.record(frame.ts_ns, frame.data.len() as u32, outcome);
+            if part.packets() == packets.div_ceil(n) {
+                parts.push(std::mem::take(part).finish(None));
+            }
         }
     }
-    if part.packets() > 0 {
-        parts.push(part.finish(None));
+    for (part, parts) in open.into_iter().zip(&mut done) {
+        if part.packets() > 0 {
+            parts.push(part.finish(None));
+        }
     }
-    Ok((whole.finish(None), parts))
+    Ok((whole.finish(None), done))
 }
 
 /// Commits `segments` one after the other, as one sensor uploads them.
@@ -107,14 +112,14 @@ fn steady(path: &Path, segments: &[Rollup]) -> Result<(), Box<dyn std::error::Er
         slowest = slowest.max(one.elapsed().as_secs_f64());
     }
     let secs = started.elapsed().as_secs_f64();
-    let size = std::fs::metadata(path)?.len();
-    let wal = std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
-    println!("db {size} wal {wal}");
+    let size = std::fs::metadata(path)?.len()
+        + std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
     let packets: u64 = segments.iter().map(|r| r.packets).sum();
     let rows: usize = segments.iter().map(rows).sum();
     println!(
         "steady: {} segments of {} packets, {rows} rows: {:.1} ms ({} ms CPU), \
-         {:.1} ms per segment (slowest {:.1} ms), {:.0} rows/s, {:.0} packets/s",
+         {:.1} ms per segment (slowest {:.1} ms), {:.0} rows/s, {:.0} packets/s; \
+         file and WAL {:.1} MB",
         segments.len(),
         packets / segments.len() as u64,
         secs * 1e3,
@@ -122,7 +127,8 @@ fn steady(path: &Path, segments: &[Rollup]) -> Result<(), Box<dyn std::error::Er
         secs * 1e3 / segments.len() as f64,
         slowest * 1e3,
         rows as f64 / secs,
-        packets as f64 / secs
+        packets as f64 / secs,
+        size as f64 / 1e6
     );
     Ok(())
 }
@@ -297,6 +303,5 @@ fn synthetic() -> Rollup {
     r.packets = r.hours.iter().map(|h| h.packets).sum();
     r.bytes = r.packets * 60;
     r.decoded = r.packets;
-    let _ = PortProto::Tcp;
     r
 }

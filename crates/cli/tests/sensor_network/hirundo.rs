@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hirundo_store::{Filter, RejectionCount, SegmentRecord, SensorOverview, SqliteStore, Store, Totals};
+use hirundo_store::{
+    Filter, RejectionCount, SegmentRecord, SensorOverview, SqliteStore, Store, Totals,
+};
 use hirundo_summary::{PortProto, Summary};
 
 use crate::sensor_network::process::{Process, Stream};
@@ -43,14 +45,30 @@ pub fn simulate(dir: &Path, packets: u64, seed: u64) -> PathBuf {
     let path = dir.join(format!("darknet-{packets}-{seed}.pcap"));
     let packets = packets.to_string();
     let seed = seed.to_string();
-    run(&["simulate", "--out", arg(&path), "--packets", &packets, "--seed", &seed]);
+    run(&[
+        "simulate",
+        "--out",
+        arg(&path),
+        "--packets",
+        &packets,
+        "--seed",
+        &seed,
+    ]);
     path
 }
 
 /// What `hirundo analyze --format json --no-enrich` says of a capture.
 pub fn analyze(path: &Path) -> Summary {
-    let out = run(&["analyze", "--format", "json", "--no-enrich", "--no-progress", arg(path)]);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("analyze printed no summary ({e}):\n{out}"))
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--no-enrich",
+        "--no-progress",
+        arg(path),
+    ]);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("analyze printed no summary ({e}):\n{out}"))
 }
 
 /// (proto, port, packets) of every port, sorted.
@@ -124,13 +142,24 @@ impl Collector {
     /// Starts the collector again on the same data and address; it must
     /// load the same certificate, or the sensor would refuse it.
     pub fn restart(&mut self) {
-        assert!(self.process.try_wait().is_some(), "restart a stopped collector");
+        assert!(
+            self.process.try_wait().is_some(),
+            "restart a stopped collector"
+        );
         self.starts += 1;
-        let (process, made, fingerprint, url) =
-            spawn_serve(&*self.launch, &self.dir, &self.data, &self.listen, self.starts);
+        let (process, made, fingerprint, url) = spawn_serve(
+            &*self.launch,
+            &self.dir,
+            &self.data,
+            &self.listen,
+            self.starts,
+        );
         self.process = process;
         assert!(!made, "a restart loads the certificate it made");
-        assert_eq!(fingerprint, self.fingerprint, "a restart keeps the certificate");
+        assert_eq!(
+            fingerprint, self.fingerprint,
+            "a restart keeps the certificate"
+        );
         assert_eq!(url, self.url, "a restart listens where it did");
     }
 
@@ -183,14 +212,19 @@ fn spawn_serve(
     start: u32,
 ) -> (Process, bool, String, String) {
     let mut command = launch();
-    command
-        .args(["serve", "--no-enrich", "--data", arg(data), "--listen", listen]);
+    command.args([
+        "serve",
+        "--no-enrich",
+        "--data",
+        arg(data),
+        "--listen",
+        listen,
+    ]);
     let mut process = Process::spawn(&format!("collector-{start}"), command, dir);
     let started = Instant::now();
     let certificate =
         process.wait_for_line(Stream::Out, "hirundo serve: certificate ", SERVE_LIMIT);
-    let listening =
-        process.wait_for_line(Stream::Out, "hirundo serve: listening on ", SERVE_LIMIT);
+    let listening = process.wait_for_line(Stream::Out, "hirundo serve: listening on ", SERVE_LIMIT);
     let fingerprint = certificate
         .split_once("SHA-256 fingerprint ")
         .map(|(_, f)| f.trim().to_string())
@@ -209,7 +243,12 @@ fn spawn_serve(
         },
         started.elapsed().as_secs_f64()
     );
-    (process, certificate.contains("certificate made"), fingerprint, url)
+    (
+        process,
+        certificate.contains("certificate made"),
+        fingerprint,
+        url,
+    )
 }
 
 /// What a collector's database holds.
@@ -245,7 +284,10 @@ impl Stored {
     /// counts in the capture, and that its segments add up to its totals.
     pub fn assert_is(&self, test: &str, truth: &Summary) {
         let t = &self.totals;
-        assert_eq!(t.packets, truth.packets, "{test}: packets stored vs in the file");
+        assert_eq!(
+            t.packets, truth.packets,
+            "{test}: packets stored vs in the file"
+        );
         assert_eq!(
             (t.bytes, t.decoded, t.errors),
             (truth.bytes, truth.decoded, truth.errors),
@@ -259,8 +301,15 @@ impl Stored {
         );
         assert_ports_equal(test, &self.ports, &summary_ports(truth));
         let in_segments: u64 = self.segments.iter().map(|s| s.packets).sum();
-        assert_eq!(in_segments, t.packets, "{test}: the segments' packets add up to the totals");
-        assert_eq!(t.segments, self.segments.len() as u64, "{test}: totals count every segment");
+        assert_eq!(
+            in_segments, t.packets,
+            "{test}: the segments' packets add up to the totals"
+        );
+        assert_eq!(
+            t.segments,
+            self.segments.len() as u64,
+            "{test}: totals count every segment"
+        );
         assert!(
             self.rejections.is_empty(),
             "{test}: the collector refused uploads: {:?}",
@@ -281,7 +330,11 @@ impl Stored {
                 .map(|s| s.seq)
                 .collect();
             let unique: BTreeSet<u64> = seqs.iter().copied().collect();
-            assert_eq!(unique.len(), seqs.len(), "{test}: sensor {sensor} has a sequence twice");
+            assert_eq!(
+                unique.len(),
+                seqs.len(),
+                "{test}: sensor {sensor} has a sequence twice"
+            );
             let n = seqs.len() as u64;
             assert!(
                 unique.iter().copied().eq(0..n),
@@ -337,8 +390,7 @@ impl Report {
             .filter(|w| !w.is_empty())
             .map(|w| w.parse().expect("digits"))
             .collect();
-        let [captured, shipped, duplicates, retries, quarantined, left, not_captured] =
-            numbers[..]
+        let [captured, shipped, duplicates, retries, quarantined, left, not_captured] = numbers[..]
         else {
             panic!("not the report's seven numbers: {line:?}");
         };
@@ -379,8 +431,7 @@ pub fn spool_contents(spool: &Path) -> (Vec<String>, Vec<String>) {
 /// the sensor made since the spool was new.
 pub fn next_seq(spool: &Path) -> u64 {
     let path = spool.join("next-seq");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.trim()
         .parse()
         .unwrap_or_else(|_| panic!("{}: {text:?}", path.display()))
@@ -388,9 +439,23 @@ pub fn next_seq(spool: &Path) -> u64 {
 
 /// Arguments of `hirundo sensor run` that say where to ship, as whom, and
 /// where to spool; the token goes in the environment.
-pub fn sensor_run(mut command: Command, collector: &Collector, fingerprint: &str, name: &str, token: &str, spool: &Path) -> Command {
+pub fn sensor_run(
+    mut command: Command,
+    collector: &Collector,
+    fingerprint: &str,
+    name: &str,
+    token: &str,
+    spool: &Path,
+) -> Command {
     command
-        .args(["sensor", "run", "--collector", &collector.url, "--fingerprint", fingerprint])
+        .args([
+            "sensor",
+            "run",
+            "--collector",
+            &collector.url,
+            "--fingerprint",
+            fingerprint,
+        ])
         .args(["--name", name, "--spool", arg(spool)])
         .env("HIRUNDO_TOKEN", token);
     command

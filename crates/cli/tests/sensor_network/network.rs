@@ -95,8 +95,12 @@ impl Network {
         // A 1514-byte frame fits the default MTU of 1500, but nothing is
         // lost by room for jumbo frames, and a capture that holds one would
         // otherwise fail in tcpreplay rather than in the sensor.
-        net.ip(&["-n", s, "link", "set", dk0, "mtu", "9000", "arp", "off", "up"])?;
-        net.ip(&["-n", i, "link", "set", dk1, "mtu", "9000", "arp", "off", "up"])?;
+        net.ip(&[
+            "-n", s, "link", "set", dk0, "mtu", "9000", "arp", "off", "up",
+        ])?;
+        net.ip(&[
+            "-n", i, "link", "set", dk1, "mtu", "9000", "arp", "off", "up",
+        ])?;
         net.ip(&["-n", s, "addr", "add", Self::SENSOR_UPLINK, "dev", up0])?;
         net.ip(&["-n", c, "addr", "add", Self::COLLECTOR_UPLINK, "dev", up1])?;
         net.ip(&["-n", s, "link", "set", up0, "up"])?;
@@ -116,16 +120,18 @@ impl Network {
     /// place, so the child's pid is the program's.
     pub fn command(&self, ns: Ns, program: &Path) -> Command {
         let mut command = Command::new(&self.ip);
-        command
-            .args(["netns", "exec", self.name(ns)])
-            .arg(program);
+        command.args(["netns", "exec", self.name(ns)]).arg(program);
         command
     }
 
     /// What makes `ip netns exec <ns> <program>` commands, for a process
     /// started more than once (the collector).
     pub fn launcher(&self, ns: Ns, program: &Path) -> Box<dyn Fn() -> Command> {
-        let (ip, name, program) = (self.ip.clone(), self.name(ns).to_string(), program.to_path_buf());
+        let (ip, name, program) = (
+            self.ip.clone(),
+            self.name(ns).to_string(),
+            program.to_path_buf(),
+        );
         Box::new(move || {
             let mut command = Command::new(&ip);
             command.args(["netns", "exec", &name]).arg(&program);

@@ -32,7 +32,11 @@ pub fn start(net: &Network, tools: &Tools, dir: &Path, file: &Path, pps: u64) ->
 /// successfully and sent every frame.
 pub fn finish(mut process: Process, limit: Duration) -> Replayed {
     let status = process.wait(limit);
-    assert!(status.success(), "tcpreplay exited with {status}:\n{}", process.output());
+    assert!(
+        status.success(),
+        "tcpreplay exited with {status}:\n{}",
+        process.output()
+    );
     let out = process.stdout();
     let count = |prefix: &str| -> u64 {
         after(&out, prefix)

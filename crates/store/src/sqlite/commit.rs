@@ -421,7 +421,7 @@ fn spread_errors(hours: &[HourCounts], errors: &ErrorCounts) -> Vec<ErrorCounts>
             got[reason] += take;
             left[reason] -= take;
             need -= take;
-            if left[reason] == 0 {
+            if left[reason] == 1 {
                 reason += 1;
             }
         }

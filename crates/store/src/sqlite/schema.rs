@@ -21,6 +21,13 @@ const MIGRATIONS: [&str; 1] = [V1];
 /// The schema version this build writes and reads.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Bytes per database page, for new files. A segment's source-days land
+/// all over their day's rows (addresses are random), so a commit dirties
+/// pages throughout `source_day`; with 16 KiB pages that costs a third
+/// less CPU than with SQLite's default 4 KiB, per segment of 10,000
+/// packets as per segment of 2 million (see `examples/commit_bench.rs`).
+const PAGE_SIZE: i64 = 16_384;
+
 /// Page cache per connection, in KiB (negative: SQLite's unit for KiB).
 /// A large segment touches tens of thousands of pages; spilling them to
 /// the WAL mid-transaction would write them twice.
@@ -171,6 +178,12 @@ pub(crate) fn prepare_writer(
         .context("setting the busy timeout")?;
     // Before anything writes: another program's file must stay untouched.
     let found = identify(conn, shown)?;
+    if found.version == 0 {
+        // Only a file with no page yet takes a page size (in WAL mode, not
+        // even a VACUUM changes it later).
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
+            .with_context(|| format!("{shown}: setting page_size"))?;
+    }
     if file {
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
@@ -195,8 +208,6 @@ pub(crate) fn prepare_writer(
     }
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .with_context(|| format!("{shown}: setting cache_size"))?;
-    if let Ok(v) = std::env::var("AUTOCKPT") { conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap()).unwrap(); }
-    if let Ok(v) = std::env::var("PAGE_SIZE") { conn.pragma_update(None, "page_size", v.parse::<i64>().unwrap()).unwrap(); }
     conn.set_prepared_statement_cache_capacity(64);
     super::commit::register_functions(conn)
         .with_context(|| format!("{shown}: registering the merge functions"))?;
