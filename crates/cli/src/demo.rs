@@ -44,7 +44,12 @@ pub struct Args {
 /// documentation prefix standing in for the darknet they listen on.
 const SENSORS: [(&str, &str, NetworkType, &str); 3] = [
     ("tokyo-xdsl-1", "JP", NetworkType::Xdsl, "192.0.2.0/24"),
-    ("saopaulo-dc-1", "BR", NetworkType::Datacenter, "198.51.100.0/24"),
+    (
+        "saopaulo-dc-1",
+        "BR",
+        NetworkType::Datacenter,
+        "198.51.100.0/24",
+    ),
     ("cdmx-campus-1", "MX", NetworkType::Campus, "203.0.113.0/24"),
 ];
 
@@ -56,7 +61,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .prefix("hirundo-demo-")
         .tempdir()
         .context("creating a temporary folder")?;
-    let data = args.data.clone().unwrap_or_else(|| temp.path().join("collector"));
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(|| temp.path().join("collector"));
     let enrichment = Enrichment::builtin().context("loading the shipped IP data")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
 
@@ -65,7 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         match prepare(&data, at, &[], Some(enrichment), 256 << 20).await {
             Ok(ready) => Ok(ready),
             Err(_) if args.port != 0 => {
-                prepare(&data, SocketAddr::from(([127, 0, 0, 1], 0)), &[], Some(Enrichment::builtin()?), 256 << 20).await
+                prepare(
+                    &data,
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                    &[],
+                    Some(Enrichment::builtin()?),
+                    256 << 20,
+                )
+                .await
             }
             Err(err) => Err(err),
         }
@@ -73,7 +88,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = format!("https://{}/", ready.addr);
     let fingerprint = ready.identity.fingerprint();
     let store = ready.collector.store().clone();
-    println!("Collector: {url} (data in {}, certificate SHA-256 {fingerprint})", data.display());
+    println!(
+        "Collector: {url} (data in {}, certificate SHA-256 {fingerprint})",
+        data.display()
+    );
     runtime.spawn(async move {
         if let Err(err) = ready.serve().await {
             eprintln!("hirundo demo: collector: {err:#}");
@@ -84,14 +102,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut simulated = 0u64;
     let mut sensors = Vec::new();
     for (i, (name, cc, kind, prefix)) in SENSORS.into_iter().enumerate() {
-        let token = match registry::add_sensor(store.as_ref(), name, cc, kind, &[prefix.to_string()]) {
-            Ok((_, token)) => token,
-            // A kept data folder from an earlier demo: same sensors, new tokens.
-            Err(registry::RegistryError::Store(hirundo_store::StoreError::SensorExists(_))) => {
-                registry::rotate_token(store.as_ref(), name)?
-            }
-            Err(err) => return Err(err.into()),
-        };
+        let token =
+            match registry::add_sensor(store.as_ref(), name, cc, kind, &[prefix.to_string()]) {
+                Ok((_, token)) => token,
+                // A kept data folder from an earlier demo: same sensors, new tokens.
+                Err(registry::RegistryError::Store(hirundo_store::StoreError::SensorExists(_))) => {
+                    registry::rotate_token(store.as_ref(), name)?
+                }
+                Err(err) => return Err(err.into()),
+            };
         let capture = temp.path().join(format!("{name}.pcap"));
         let config = SimConfig {
             packets: args.packets,
@@ -146,8 +165,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             group(p.packets)
         );
     }
-    println!("\nOpen {url} (the certificate is self-made: accept it, or pin SHA-256 {fingerprint}).");
-    println!("Country and AS data: {}", hirundo_geo::ATTRIBUTION.trim().replace('\n', "; "));
+    println!(
+        "\nOpen {url} (the certificate is self-made: accept it, or pin SHA-256 {fingerprint})."
+    );
+    println!(
+        "Country and AS data: {}",
+        hirundo_geo::ATTRIBUTION.trim().replace('\n', "; ")
+    );
     match args.serve_seconds {
         Some(s) => std::thread::sleep(Duration::from_secs(s)),
         None => {

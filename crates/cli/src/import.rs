@@ -36,10 +36,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let collector = Collector::open(&args.data, enrichment)
         .with_context(|| format!("opening the collector's data in {}", args.data.display()))?;
-    let sensor = collector
-        .store()
-        .sensor(&args.sensor)?
-        .with_context(|| format!("no sensor named {:?}; register it with `hirundo sensor add`", args.sensor))?;
+    let sensor = collector.store().sensor(&args.sensor)?.with_context(|| {
+        format!(
+            "no sensor named {:?}; register it with `hirundo sensor add`",
+            args.sensor
+        )
+    })?;
     let mut failed = false;
     for file in &args.files {
         match collector.import(&sensor, file) {
@@ -60,5 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -129,7 +129,12 @@ pub struct RunArgs {
     #[command(flatten)]
     ship: ShipArgs,
     /// Capture live on this interface (AF_PACKET; needs root or CAP_NET_RAW).
-    #[arg(long, value_name = "IF", required_unless_present = "pcap", conflicts_with = "pcap")]
+    #[arg(
+        long,
+        value_name = "IF",
+        required_unless_present = "pcap",
+        conflicts_with = "pcap"
+    )]
     interface: Option<String>,
     /// Replay this capture as a sensor would, ship it, and exit when the
     /// collector has all of it.
@@ -160,7 +165,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let network_type: NetworkType = a.network_type.parse()?;
             let (sensor, token) =
                 registry::add_sensor(&store, &a.name, &a.country, network_type, &a.addresses)?;
-            println!("registered sensor {} ({}, {})", sensor.name, sensor.country, sensor.network_type);
+            println!(
+                "registered sensor {} ({}, {})",
+                sensor.name, sensor.country, sensor.network_type
+            );
             println!("token: {}", token.0);
             println!("This token is shown once; only its hash is kept. Give it to the sensor's operator.");
         }
@@ -176,7 +184,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     s.sensor.name,
                     s.sensor.country,
                     s.sensor.network_type.as_str(),
-                    if s.sensor.enabled { "enabled" } else { "disabled" },
+                    if s.sensor.enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
                     group(s.segments),
                     group(s.packets),
                     group(s.health.map_or(0, |h| h.kernel_drops)),
@@ -202,7 +214,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Disable(a) => {
             open(&a.data.data)?.set_enabled(&a.name, false)?;
-            println!("sensor {} disabled; its uploads are refused with 403", a.name);
+            println!(
+                "sensor {} disabled; its uploads are refused with 403",
+                a.name
+            );
         }
         Command::Enable(a) => {
             open(&a.data.data)?.set_enabled(&a.name, true)?;
@@ -220,13 +235,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 bail!("{} holds half-written segments; `hirundo sensor ship` or `run` salvages them first", a.spool.spool.display());
             }
             let counters = Arc::new(CaptureCounters::default());
-            let mut writer = SegmentWriter::new(Arc::new(spool), a.segments.config(), counters.clone());
+            let mut writer =
+                SegmentWriter::new(Arc::new(spool), a.segments.config(), counters.clone());
             let records = replay(&a.pcap, &mut writer, &AtomicBool::new(false))?;
             drop(writer);
-            let missed = counters.not_captured.load(std::sync::atomic::Ordering::Relaxed);
-            eprintln!("hirundo sensor: spooled {} of {} records into {}", group(records - missed), group(records), a.spool.spool.display());
+            let missed = counters
+                .not_captured
+                .load(std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "hirundo sensor: spooled {} of {} records into {}",
+                group(records - missed),
+                group(records),
+                a.spool.spool.display()
+            );
             if missed > 0 {
-                eprintln!("hirundo sensor: {} records did not fit under --spool-cap", group(missed));
+                eprintln!(
+                    "hirundo sensor: {} records did not fit under --spool-cap",
+                    group(missed)
+                );
                 return Ok(ExitCode::from(1));
             }
         }
@@ -254,10 +280,16 @@ fn open(data: &Path) -> anyhow::Result<SqliteStore> {
 /// Checks the shipping arguments, opens the spool and starts shipping.
 fn start(a: &ShipArgs) -> anyhow::Result<Sensor> {
     let fingerprint = parse_fingerprint(&a.fingerprint).with_context(|| {
-        format!("--fingerprint {:?} is not a SHA-256 (64 hex digits)", a.fingerprint)
+        format!(
+            "--fingerprint {:?} is not a SHA-256 (64 hex digits)",
+            a.fingerprint
+        )
     })?;
     if !a.collector.starts_with("https://") {
-        bail!("--collector {:?}: the collector speaks HTTPS only; use https://host:port", a.collector);
+        bail!(
+            "--collector {:?}: the collector speaks HTTPS only; use https://host:port",
+            a.collector
+        );
     }
     Ok(Sensor::start(
         &a.spool.spool,
@@ -290,8 +322,9 @@ pub fn run_sensor(a: RunArgs) -> anyhow::Result<ExitCode> {
         for warning in hirundo_afpacket::interface_warnings(interface) {
             eprintln!("hirundo sensor: WARNING: {warning}");
         }
-        let mut ring = hirundo_afpacket::Ring::open(interface, &hirundo_afpacket::RingConfig::default())
-            .with_context(|| format!("opening a capture on {interface}"))?;
+        let mut ring =
+            hirundo_afpacket::Ring::open(interface, &hirundo_afpacket::RingConfig::default())
+                .with_context(|| format!("opening a capture on {interface}"))?;
         eprintln!("hirundo sensor: capturing on {interface}");
         capture_live(&mut ring, &mut writer, &sensor.counters, &stop_capture)
     };

@@ -88,8 +88,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let ready = prepare(&args.data, args.listen, &args.names, enrichment, args.max_segment).await?;
-        let made = if ready.identity.created { "made" } else { "loaded" };
+        let ready = prepare(
+            &args.data,
+            args.listen,
+            &args.names,
+            enrichment,
+            args.max_segment,
+        )
+        .await?;
+        let made = if ready.identity.created {
+            "made"
+        } else {
+            "loaded"
+        };
         println!("hirundo serve: data in {}", args.data.display());
         println!(
             "hirundo serve: certificate {made}; SHA-256 fingerprint {}",

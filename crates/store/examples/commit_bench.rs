@@ -27,7 +27,10 @@ use hirundo_rollup::{
     AsnHour, CountryHour, HourCounts, PortHour, PortKey, Rollup, RollupBuilder, SourceDay,
 };
 use hirundo_simulate::{Generator, SimConfig, DEFAULT_START_NS};
-use hirundo_store::{NetworkType, NewSegment, NewSensor, SqliteStore, Store, TokenHash};
+use hirundo_store::{
+    DayRange, Filter, HourRange, NetworkType, NewSegment, NewSensor, SqliteStore, Store,
+    StoreError, TokenHash,
+};
 use hirundo_summary::Outcome;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -187,6 +190,50 @@ fn run(label: &str, path: &Path, rollup: &Rollup) -> Result<(), Box<dyn std::err
     let size = std::fs::metadata(path)?.len()
         + std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
     println!("  file and WAL: {:.1} MB", size as f64 / 1e6);
+    reads(&store, rollup)?;
+    Ok(())
+}
+
+/// Times the views the dashboard draws, over all three days and over the
+/// first hour.
+fn reads(store: &SqliteStore, rollup: &Rollup) -> Result<(), Box<dyn std::error::Error>> {
+    let first = rollup.hours.first().map_or(0, |h| h.hour);
+    for (label, hours) in [
+        ("all hours", HourRange::ALL),
+        (
+            "one hour",
+            HourRange {
+                from: first,
+                to: first + 1,
+            },
+        ),
+    ] {
+        let filter = Filter {
+            hours,
+            sensor: None,
+        };
+        let mut line = format!("  reads, {label}:");
+        let mut time = |what: &str, f: &mut dyn FnMut() -> Result<(), StoreError>| {
+            let started = Instant::now();
+            let result = f();
+            line += &format!(" {what} {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+            result
+        };
+        time("totals", &mut || store.totals(&filter).map(drop))?;
+        time("hours", &mut || store.hours(&filter).map(drop))?;
+        time("top 20 ports", &mut || {
+            store.ports(&filter, Some(20)).map(drop)
+        })?;
+        time("top 20 ASes", &mut || {
+            store.asns(&filter, Some(20)).map(drop)
+        })?;
+        if hours == HourRange::ALL {
+            time("top 100 source-days", &mut || {
+                store.source_days(DayRange::ALL, Some(100)).map(drop)
+            })?;
+        }
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -55,8 +55,11 @@ pub trait Store: Send + Sync {
     /// Stores a segment's identity and adds its roll-up, atomically and
     /// durably: when this returns `Ok(Committed::New)` the data survive a
     /// crash of the process or the machine.
-    fn commit_segment(&self, segment: &NewSegment, rollup: &Rollup)
-        -> Result<Committed, StoreError>;
+    fn commit_segment(
+        &self,
+        segment: &NewSegment,
+        rollup: &Rollup,
+    ) -> Result<Committed, StoreError>;
     /// Keeps the latest health report of a sensor (sent with every upload,
     /// accepted or not).
     fn record_health(&self, sensor: SensorId, health: &SensorHealth) -> Result<(), StoreError>;
@@ -73,16 +76,22 @@ pub trait Store: Send + Sync {
     /// then port; at most `limit` rows (`None`: all).
     fn ports(&self, filter: &Filter, limit: Option<usize>) -> Result<Vec<PortTotal>, StoreError>;
     /// Packets per source country, most first, then by code.
-    fn countries(&self, filter: &Filter, limit: Option<usize>)
-        -> Result<Vec<CountryTotal>, StoreError>;
+    fn countries(
+        &self,
+        filter: &Filter,
+        limit: Option<usize>,
+    ) -> Result<Vec<CountryTotal>, StoreError>;
     /// Packets per source AS, most first, then by number.
     fn asns(&self, filter: &Filter, limit: Option<usize>) -> Result<Vec<AsnTotal>, StoreError>;
     /// Packets per hour, ascending.
     fn hours(&self, filter: &Filter) -> Result<Vec<HourTotal>, StoreError>;
     /// Source-days in `days` (UTC days since the epoch, half-open), most
     /// packets first, then by day and address.
-    fn source_days(&self, days: DayRange, limit: Option<usize>)
-        -> Result<Vec<SourceDayRow>, StoreError>;
+    fn source_days(
+        &self,
+        days: DayRange,
+        limit: Option<usize>,
+    ) -> Result<Vec<SourceDayRow>, StoreError>;
     /// Refused uploads per reason, most first.
     fn rejections(&self) -> Result<Vec<RejectionCount>, StoreError>;
     /// Accepted segments of every sensor.

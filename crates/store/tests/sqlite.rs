@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use hirundo_fingerprint::Tags;
 use hirundo_rollup::{
-    AsnHour, CountryHour, ErrorCounts, HourCounts, PortHour, PortKey, PortProto, Rollup,
-    SourceDay,
+    AsnHour, CountryHour, ErrorCounts, HourCounts, PortHour, PortKey, PortProto, Rollup, SourceDay,
 };
 use hirundo_store::{
     AsnTotal, Committed, CountryTotal, DayRange, Filter, HourRange, HourTotal, NetworkType,
@@ -145,7 +144,11 @@ fn finish(mut r: Rollup, errors: ErrorCounts) -> Rollup {
     r.packets = r.hours.iter().map(|h| h.packets).sum();
     r.bytes = r.hours.iter().map(|h| h.bytes).sum();
     r.decoded = r.hours.iter().map(|h| h.decoded).sum();
-    assert_eq!(r.decoded + errors.total(), r.packets, "fixture is inconsistent");
+    assert_eq!(
+        r.decoded + errors.total(),
+        r.packets,
+        "fixture is inconsistent"
+    );
     r.errors = errors;
     let first = r.hours.first().map(|h| h.hour * NS_PER_HOUR);
     let last = r.hours.last().map(|h| h.hour * NS_PER_HOUR + 59);
@@ -221,10 +224,7 @@ fn rollup_b() -> Rollup {
                 port(H0 + 1, udp(53), 2),
                 port(H0 + 24, tcp(443), 5),
             ],
-            countries: vec![
-                country(H0 + 1, "BR", 3),
-                country(H0 + 24, "US", 5),
-            ],
+            countries: vec![country(H0 + 1, "BR", 3), country(H0 + 24, "US", 5)],
             asns: vec![
                 asn(H0 + 1, 100, "Alpha Networks", 3),
                 asn(H0 + 24, 200, "", 5),
@@ -324,7 +324,11 @@ impl Model {
     fn countries(&self, f: &Filter, limit: Option<usize>) -> Vec<CountryTotal> {
         let mut sums: BTreeMap<String, u64> = BTreeMap::new();
         for (sensor, r) in &self.segments {
-            for c in r.countries.iter().filter(|c| self.picks(f, *sensor, c.hour)) {
+            for c in r
+                .countries
+                .iter()
+                .filter(|c| self.picks(f, *sensor, c.hour))
+            {
                 *sums
                     .entry(String::from_utf8(c.cc.to_vec()).unwrap())
                     .or_default() += c.packets;
@@ -386,7 +390,11 @@ impl Model {
     fn source_days(&self, days: DayRange, limit: Option<usize>) -> Vec<SourceDayRow> {
         let mut rows: BTreeMap<(i64, IpAddr), SourceDayRow> = BTreeMap::new();
         for (sensor, r) in &self.segments {
-            for s in r.sources.iter().filter(|s| days.from <= s.day && s.day < days.to) {
+            for s in r
+                .sources
+                .iter()
+                .filter(|s| days.from <= s.day && s.day < days.to)
+            {
                 let cc = String::from_utf8(s.cc.to_vec()).unwrap();
                 match rows.get_mut(&(s.day, s.source)) {
                     None => {
@@ -528,8 +536,13 @@ fn a_segment_committed_twice_counts_once() {
 #[test]
 fn a_segment_of_an_unknown_sensor_is_refused_and_adds_nothing() {
     let (_dir, store) = file_store();
-    let err = store.commit_segment(&seg(42, 1, 1), &rollup_a()).unwrap_err();
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("42")), "{err}");
+    let err = store
+        .commit_segment(&seg(42, 1, 1), &rollup_a())
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("42")),
+        "{err}"
+    );
     assert_eq!(store.totals(&Filter::ALL).unwrap(), Totals::default());
     assert!(store.segments(None).unwrap().is_empty());
 }
@@ -560,7 +573,10 @@ fn two_sensors_add_up_per_sensor_and_overall() {
     for sensor in [None, Some(a), Some(b), Some(999)] {
         for hours in [
             HourRange::ALL,
-            HourRange { from: H0, to: H0 + 1 },
+            HourRange {
+                from: H0,
+                to: H0 + 1,
+            },
             HourRange {
                 from: H0 + 1,
                 to: H0 + 25,
@@ -686,7 +702,10 @@ fn errors_stay_exact_per_hour_when_a_segment_spans_hours() {
     store.commit_segment(&seg(a, 1, 1), &rollup).unwrap();
     let first = store
         .totals(&Filter {
-            hours: HourRange { from: H0, to: H0 + 1 },
+            hours: HourRange {
+                from: H0,
+                to: H0 + 1,
+            },
             sensor: None,
         })
         .unwrap();
@@ -699,15 +718,18 @@ fn errors_stay_exact_per_hour_when_a_segment_spans_hours() {
             sensor: Some(a),
         })
         .unwrap();
-    assert_eq!((first.packets, first.decoded, first.errors.total()), (10, 7, 3));
-    assert_eq!((second.packets, second.decoded, second.errors.total()), (10, 6, 4));
+    assert_eq!(
+        (first.packets, first.decoded, first.errors.total()),
+        (10, 7, 3)
+    );
+    assert_eq!(
+        (second.packets, second.decoded, second.errors.total()),
+        (10, 6, 4)
+    );
     // The reasons taken in order: both truncated and one not-IP in the
     // first hour, the rest in the second.
     assert_eq!((first.errors.truncated, first.errors.not_ip), (2, 1));
-    assert_eq!(
-        (second.errors.not_ip, second.errors.malformed),
-        (3, 1)
-    );
+    assert_eq!((second.errors.not_ip, second.errors.malformed), (3, 1));
     assert_eq!(store.totals(&Filter::ALL).unwrap().errors, rollup.errors);
 }
 
@@ -796,24 +818,41 @@ fn source_days_merge_across_segments_and_sensors() {
     assert_eq!(rows, vec![v4.clone(), v6.clone(), next_day.clone()]);
 
     assert_eq!(
-        store.source_days(DayRange { from: D0, to: D0 + 1 }, None).unwrap(),
+        store
+            .source_days(
+                DayRange {
+                    from: D0,
+                    to: D0 + 1
+                },
+                None
+            )
+            .unwrap(),
         vec![v4.clone(), v6]
     );
     assert_eq!(
-        store.source_days(DayRange { from: D0 + 1, to: i64::MAX }, None).unwrap(),
+        store
+            .source_days(
+                DayRange {
+                    from: D0 + 1,
+                    to: i64::MAX
+                },
+                None
+            )
+            .unwrap(),
         vec![next_day]
     );
     assert_eq!(store.source_days(DayRange::ALL, Some(1)).unwrap(), vec![v4]);
-    assert!(store.source_days(DayRange::ALL, Some(0)).unwrap().is_empty());
+    assert!(store
+        .source_days(DayRange::ALL, Some(0))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn source_days_tie_on_packets_by_day_then_address_ipv4_first() {
     let (_dir, store) = file_store();
     let a = add(&store, "a", 1);
-    let one = |day, addr| {
-        source(day, addr, 4, &[], Tags::NONE, (0, 0), "ZZ", 0, None)
-    };
+    let one = |day, addr| source(day, addr, 4, &[], Tags::NONE, (0, 0), "ZZ", 0, None);
     let rollup = Rollup {
         sources: vec![
             one(D0 + 1, "10.0.0.1"),
@@ -862,17 +901,25 @@ fn a_damaged_port_list_is_an_error_naming_the_row_not_a_panic() {
     let StoreError::Backend(why) = &err else {
         panic!("{err}")
     };
-    assert!(why.contains("source_day") && why.contains("203.0.113.9"), "{why}");
+    assert!(
+        why.contains("source_day") && why.contains("203.0.113.9"),
+        "{why}"
+    );
     assert!(why.contains("ports"), "{why}");
 
     // Merging into the damaged row fails the whole commit: nothing of it
     // is stored.
     let before = store.totals(&Filter::ALL).unwrap();
-    let err = store.commit_segment(&seg(a, 2, 2), &rollup_a()).unwrap_err();
+    let err = store
+        .commit_segment(&seg(a, 2, 2), &rollup_a())
+        .unwrap_err();
     let StoreError::Backend(why) = &err else {
         panic!("{err}")
     };
-    assert!(why.contains("source_day row (day 20000, source 203.0.113.9)"), "{why}");
+    assert!(
+        why.contains("source_day row (day 20000, source 203.0.113.9)"),
+        "{why}"
+    );
     assert_eq!(store.segment(a, 2).unwrap(), None);
     assert_eq!(store.totals(&Filter::ALL).unwrap(), before);
 }
@@ -903,7 +950,10 @@ fn everything_survives_closing_and_reopening() {
     assert_eq!(store.segments(None).unwrap().len(), 2);
     let sensors = store.sensors().unwrap();
     assert_eq!(
-        sensors.iter().map(|s| (s.id, s.enabled)).collect::<Vec<_>>(),
+        sensors
+            .iter()
+            .map(|s| (s.id, s.enabled))
+            .collect::<Vec<_>>(),
         vec![(a, true), (b, false)]
     );
     // Committing after reopening still counts exactly once.
@@ -934,7 +984,10 @@ fn the_file_is_a_wal_database_marked_as_hirundo_s() {
     };
     assert_eq!(pragma("journal_mode"), "wal");
     assert_eq!(pragma("user_version"), "1");
-    assert_eq!(pragma("application_id"), i32::from_be_bytes(*b"hiru").to_string());
+    assert_eq!(
+        pragma("application_id"),
+        i32::from_be_bytes(*b"hiru").to_string()
+    );
     assert_eq!(pragma("page_size"), "16384");
 }
 
@@ -989,7 +1042,10 @@ fn another_program_s_database_is_refused() {
     raw.pragma_update(None, "application_id", 42).unwrap();
     drop(raw);
     let (_, why) = incompatible(&path);
-    assert!(why.contains("another program") && why.contains("0x2a"), "{why}");
+    assert!(
+        why.contains("another program") && why.contains("0x2a"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -1012,7 +1068,10 @@ fn sensors_register_rotate_tokens_and_toggle() {
     let (_dir, store) = file_store();
     let zed = store.add_sensor(&new_sensor("zed"), &token(1)).unwrap();
     assert!(zed.enabled);
-    assert_eq!((zed.country.as_str(), zed.network_type), ("BR", NetworkType::Campus));
+    assert_eq!(
+        (zed.country.as_str(), zed.network_type),
+        ("BR", NetworkType::Campus)
+    );
     assert!(zed.created_ns > 1_700_000_000_000_000_000);
     let mut alpha = new_sensor("alpha.1");
     alpha.network_type = NetworkType::Ix;
@@ -1042,7 +1101,10 @@ fn sensors_register_rotate_tokens_and_toggle() {
         store.sensor_addresses("zed").unwrap(),
         vec!["192.0.2.0/24", "2001:db8:1::/48"]
     );
-    assert_eq!(store.sensor_addresses("alpha.1").unwrap(), vec!["198.51.100.0/24"]);
+    assert_eq!(
+        store.sensor_addresses("alpha.1").unwrap(),
+        vec!["198.51.100.0/24"]
+    );
 }
 
 #[test]
@@ -1059,15 +1121,24 @@ fn registry_errors_say_what_is_wrong() {
     ));
     let mut lower = new_sensor("ok");
     lower.country = "br".to_string();
-    assert!(matches!(store.add_sensor(&lower, &token(9)), Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.add_sensor(&lower, &token(9)),
+        Err(StoreError::Invalid(_))
+    ));
     // A token another sensor holds.
     assert!(matches!(
         store.add_sensor(&new_sensor("other"), &token(1)),
         Err(StoreError::Invalid(_))
     ));
     add(&store, "other", 2);
-    assert!(matches!(store.set_token("other", &token(1)), Err(StoreError::Invalid(_))));
-    assert_eq!(store.sensor_by_token(&token(2)).unwrap().unwrap().name, "other");
+    assert!(matches!(
+        store.set_token("other", &token(1)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        store.sensor_by_token(&token(2)).unwrap().unwrap().name,
+        "other"
+    );
 
     for result in [
         store.set_enabled("ghost", false),
@@ -1120,7 +1191,10 @@ fn the_overview_sums_segments_and_keeps_the_latest_health() {
         unreachable!()
     };
     assert_eq!(oa.sensor, store.sensor("a").unwrap().unwrap());
-    assert_eq!((oa.segments, oa.packets, oa.bytes), (2, 16 + 9, 1_001 + 1_004));
+    assert_eq!(
+        (oa.segments, oa.packets, oa.bytes),
+        (2, 16 + 9, 1_001 + 1_004)
+    );
     assert_eq!(oa.last_segment_ns, Some(5_004));
     assert_eq!(oa.first_ns, Some(H0 * NS_PER_HOUR));
     assert_eq!(oa.last_ns, Some((H0 + 24) * NS_PER_HOUR + 59));
@@ -1129,7 +1203,10 @@ fn the_overview_sums_segments_and_keeps_the_latest_health() {
     assert_eq!(ob.first_ns, Some((H0 + 1) * NS_PER_HOUR));
     assert_eq!(ob.health, Some(health(3)));
     assert_eq!((oc.segments, oc.packets, oc.bytes), (0, 0, 0));
-    assert_eq!((oc.last_segment_ns, oc.first_ns, oc.last_ns), (None, None, None));
+    assert_eq!(
+        (oc.last_segment_ns, oc.first_ns, oc.last_ns),
+        (None, None, None)
+    );
     assert_eq!(oc.health, None);
 }
 
@@ -1305,8 +1382,7 @@ fn arb_rollup() -> impl Strategy<Value = Rollup> {
                 })
                 .collect::<Vec<_>>();
             let cells: Vec<(usize, usize)> = cells.into_iter().collect();
-            let sources: Vec<_> =
-                sources.into_iter().map(|(d, a)| arb_source(d, a)).collect();
+            let sources: Vec<_> = sources.into_iter().map(|(d, a)| arb_source(d, a)).collect();
             (
                 Just(hours),
                 counts,
@@ -1356,8 +1432,6 @@ fn arb_rollup() -> impl Strategy<Value = Rollup> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
     #[test]
     fn random_segments_in_random_order_sum_like_the_model(
         segments in proptest::collection::vec((0..3usize, arb_rollup()), 1..7),

@@ -87,24 +87,31 @@ impl Process {
         }
     }
 
-    /// Waits up to `limit` for the process to exit; panics (and kills it)
-    /// if it does not.
-    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+    /// Waits up to `limit` for the process to exit; `None` if it did not.
+    pub fn wait_within(&mut self, limit: Duration) -> Option<ExitStatus> {
         let started = Instant::now();
         loop {
             if let Some(status) = self.try_wait() {
-                return status;
+                return Some(status);
             }
             if started.elapsed() > limit {
-                self.kill();
-                panic!(
-                    "{} did not exit within {limit:?}:\n{}",
-                    self.name,
-                    self.output()
-                );
+                return None;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits up to `limit` for the process to exit; panics (and kills it)
+    /// if it does not.
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        self.wait_within(limit).unwrap_or_else(|| {
+            self.kill();
+            panic!(
+                "{} did not exit within {limit:?}:\n{}",
+                self.name,
+                self.output()
+            )
+        })
     }
 
     /// Sends a signal by name (`TERM`, `INT`) with kill(1); std can only

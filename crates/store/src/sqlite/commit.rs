@@ -13,8 +13,9 @@
 //! connection and take [`CHUNK`] rows each, which spreads SQLite's cost
 //! per statement (opening cursors, halting, resetting) over as many rows:
 //! measured, that more than halves the time of a new row. Values are bound
-//! as integers and borrowed slices; the only allocation per row is a
-//! source-day's encoded port list.
+//! as integers and borrowed slices; the only allocations per row are a
+//! source-day's encoded port list and, for a source seen again, its merged
+//! lists.
 
 use std::sync::LazyLock;
 
@@ -197,7 +198,10 @@ pub(crate) fn commit_segment(
 
     let stored: Option<Vec<u8>> = tx
         .prepare_cached(FIND_SEGMENT)
-        .and_then(|mut s| s.query_row(params![sensor, seq], |row| row.get(0)).optional())
+        .and_then(|mut s| {
+            s.query_row(params![sensor, seq], |row| row.get(0))
+                .optional()
+        })
         .with_context(|| what("looking the segment up"))?;
     if let Some(stored) = stored {
         // Dropping `tx` rolls back; nothing was written.
@@ -362,12 +366,13 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("hirundo_sensor_union", 4, flags, |ctx| {
         let (old, new) = (ctx.get_raw(2).as_blob()?, ctx.get_raw(3).as_blob()?);
         let merged = columns::sensors_from(new).and_then(|new| {
-            new.into_iter()
-                .try_fold(old.to_vec(), |list, id| match columns::sensors_with(&list, id) {
+            new.into_iter().try_fold(old.to_vec(), |list, id| {
+                match columns::sensors_with(&list, id) {
                     Ok(Some(longer)) => Some(longer),
                     Ok(None) => Some(list),
                     Err(()) => None,
-                })
+                }
+            })
         });
         merged.ok_or_else(|| damaged(ctx, "sensors", "a list of sensor ids"))
     })
@@ -376,7 +381,8 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 fn damaged(ctx: &FnContext<'_>, column: &str, what: &str) -> rusqlite::Error {
     let day = ctx.get_raw(0).as_i64().unwrap_or_default();
     let source = ctx.get_raw(1).as_blob().unwrap_or_default();
-    let source = columns::addr_from(source).map_or_else(|| format!("{source:02x?}"), |a| a.to_string());
+    let source =
+        columns::addr_from(source).map_or_else(|| format!("{source:02x?}"), |a| a.to_string());
     rusqlite::Error::UserFunctionError(
         format!("source_day row (day {day}, source {source}): the {column} column is not {what}")
             .into(),
@@ -421,7 +427,7 @@ fn spread_errors(hours: &[HourCounts], errors: &ErrorCounts) -> Vec<ErrorCounts>
             got[reason] += take;
             left[reason] -= take;
             need -= take;
-            if left[reason] == 1 {
+            if left[reason] == 0 {
                 reason += 1;
             }
         }
@@ -514,7 +520,13 @@ mod tests {
     fn chunk_statements_number_every_value_once() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::schema::prepare_writer(&mut conn, ":memory:", false).unwrap();
-        for upsert in [&*ADD_HOUR, &*ADD_PORT, &*ADD_COUNTRY, &*ADD_ASN, &*ADD_SOURCE] {
+        for upsert in [
+            &*ADD_HOUR,
+            &*ADD_PORT,
+            &*ADD_COUNTRY,
+            &*ADD_ASN,
+            &*ADD_SOURCE,
+        ] {
             let one = conn.prepare(&upsert.one).unwrap();
             assert_eq!(one.parameter_count(), 1 + upsert.width);
             let many = conn.prepare(&upsert.many).unwrap();

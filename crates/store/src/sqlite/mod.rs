@@ -191,3 +191,36 @@ impl Store for SqliteStore {
         views::segments(&self.reader(), sensor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The durability promise rests on these: `synchronous` is per
+    /// connection and invisible from outside, so it is checked here.
+    #[test]
+    fn the_writer_syncs_every_commit_and_checks_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("hirundo.db")).unwrap();
+        let writer = store.writer();
+        let pragma = |name: &str| -> String {
+            writer
+                .query_row(&format!("PRAGMA {name}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
+        // 2 is FULL.
+        assert_eq!(pragma("synchronous"), "Integer(2)");
+        assert_eq!(pragma("foreign_keys"), "Integer(1)");
+        assert_eq!(pragma("busy_timeout"), "Integer(10000)");
+        drop(writer);
+        let reader = store.reader();
+        let query_only: i64 = reader
+            .query_row("PRAGMA query_only", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(query_only, 1);
+    }
+}

@@ -75,7 +75,9 @@ pub(crate) fn add_sensor(
 pub(crate) fn sensors(conn: &Connection) -> Result<Vec<Sensor>, StoreError> {
     let what = "listing sensors";
     let mut stmt = conn
-        .prepare_cached(&format!("SELECT {SENSOR_COLUMNS} FROM sensor ORDER BY name"))
+        .prepare_cached(&format!(
+            "SELECT {SENSOR_COLUMNS} FROM sensor ORDER BY name"
+        ))
         .context(what)?;
     let mut rows = stmt.query([]).context(what)?;
     let mut out = Vec::new();
@@ -151,7 +153,11 @@ pub(crate) fn set_enabled(conn: &Connection, name: &str, enabled: bool) -> Resul
     Ok(())
 }
 
-pub(crate) fn set_token(conn: &Connection, name: &str, token: &TokenHash) -> Result<(), StoreError> {
+pub(crate) fn set_token(
+    conn: &Connection,
+    name: &str,
+    token: &TokenHash,
+) -> Result<(), StoreError> {
     let changed = conn
         .prepare_cached("UPDATE sensor SET token_hash = ?2 WHERE name = ?1")
         .and_then(|mut s| s.execute(params![name, &token.0[..]]))
@@ -241,7 +247,8 @@ pub(crate) fn record_health(
     Ok(())
 }
 
-/// A health report from the columns of `health`, starting at `at`.
+/// A health report from the columns of `health` after `sensor`, in table
+/// order, starting at `at`.
 pub(crate) fn health_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SensorHealth> {
     let u = |i: usize| row.get::<_, i64>(at + i).map(uint);
     Ok(SensorHealth {
@@ -257,10 +264,6 @@ pub(crate) fn health_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Sens
         quarantined: u(9)?,
     })
 }
-
-/// The columns [`health_from_row`] reads, in its order.
-pub(crate) const HEALTH_COLUMNS: &str = "reported_ns, kernel_packets, kernel_drops, \
-    spool_segments, spool_bytes, spool_cap_bytes, paused, pauses, not_captured, quarantined";
 
 /// `last_ns` keeps the latest refusal even if reports arrive out of order.
 pub(crate) fn record_rejection(conn: &Connection, r: &Rejection) -> Result<(), StoreError> {

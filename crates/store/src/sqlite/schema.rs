@@ -245,8 +245,8 @@ fn identify(conn: &Connection, shown: &str) -> Result<Found, StoreError> {
         why,
     };
     let read = |sql: &str| -> Result<i64, StoreError> {
-        conn.query_row(sql, [], |row| row.get(0)).map_err(|e| {
-            match e.sqlite_error_code() {
+        conn.query_row(sql, [], |row| row.get(0))
+            .map_err(|e| match e.sqlite_error_code() {
                 Some(ErrorCode::NotADatabase) => incompatible(
                     "not an SQLite database, so not a hirundo store: check the path".to_string(),
                 ),
@@ -254,8 +254,7 @@ fn identify(conn: &Connection, shown: &str) -> Result<Found, StoreError> {
                     "the database is damaged ({e}): restore it from a backup"
                 )),
                 _ => super::error::backend(&format!("{shown}: reading the schema version"), &e),
-            }
-        })
+            })
     };
     let application_id = read("PRAGMA application_id")?;
     let version = read("PRAGMA user_version")?;

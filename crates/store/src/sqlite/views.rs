@@ -9,10 +9,10 @@ use rusqlite::{params, Connection, Row};
 
 use super::columns::{self, int, uint};
 use super::error::Context;
-use super::registry::{health_from_row, sensor_from_row, HEALTH_COLUMNS};
+use super::registry::{health_from_row, sensor_from_row};
 use crate::{
-    AsnTotal, CountryTotal, DayRange, Filter, HourTotal, PortTotal, RejectionCount,
-    SegmentRecord, SensorId, SensorOverview, SourceDayRow, StoreError, Totals,
+    AsnTotal, CountryTotal, DayRange, Filter, HourTotal, PortTotal, RejectionCount, SegmentRecord,
+    SensorId, SensorOverview, SourceDayRow, StoreError, Totals,
 };
 use hirundo_fingerprint::Tags;
 use hirundo_rollup::{ErrorCounts, PortKey};
@@ -51,6 +51,7 @@ pub(crate) fn segment(
     }
 }
 
+/// By sensor, then sequence number.
 pub(crate) fn segments(
     conn: &Connection,
     sensor: Option<SensorId>,
@@ -99,10 +100,13 @@ fn segment_from_row(row: &Row<'_>) -> Result<SegmentRecord, StoreError> {
 pub(crate) fn sensor_overview(conn: &Connection) -> Result<Vec<SensorOverview>, StoreError> {
     let what = "reading the sensor overview";
     let mut stmt = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT s.id, s.name, s.country, s.network_type, s.enabled, s.created_ns, \
              coalesce(g.segments, 0), coalesce(g.packets, 0), coalesce(g.bytes, 0), \
-             g.received_ns, g.first_ns, g.last_ns, h.sensor IS NOT NULL, {} \
+             g.received_ns, g.first_ns, g.last_ns, h.sensor IS NOT NULL, \
+             h.reported_ns, h.kernel_packets, h.kernel_drops, h.spool_segments, \
+             h.spool_bytes, h.spool_cap_bytes, h.paused, h.pauses, h.not_captured, \
+             h.quarantined \
              FROM sensor s \
              LEFT JOIN (SELECT sensor, count(*) AS segments, sum(packets) AS packets, \
                  sum(size) AS bytes, max(received_ns) AS received_ns, \
@@ -110,12 +114,7 @@ pub(crate) fn sensor_overview(conn: &Connection) -> Result<Vec<SensorOverview>, 
                  FROM segment GROUP BY sensor) g ON g.sensor = s.id \
              LEFT JOIN health h ON h.sensor = s.id \
              ORDER BY s.name",
-            HEALTH_COLUMNS
-                .split(", ")
-                .map(|c| format!("h.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        )
         .context(what)?;
     let mut rows = stmt.query([]).context(what)?;
     let mut out = Vec::new();
@@ -190,6 +189,10 @@ pub(crate) fn totals(conn: &mut Connection, filter: &Filter) -> Result<Totals, S
     Ok(totals)
 }
 
+/// Summed here rather than by SQL's GROUP BY, which sorts every row
+/// through a temporary B-tree: one counter per possible (proto, port) is a
+/// megabyte, and summing into it is five times faster over three days of
+/// rows.
 pub(crate) fn ports(
     conn: &Connection,
     filter: &Filter,
@@ -198,29 +201,43 @@ pub(crate) fn ports(
     let what = "summing packets per port";
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT proto, port, sum(packets) AS n FROM port_hour WHERE {FILTER} \
-             GROUP BY proto, port ORDER BY n DESC, proto, port LIMIT ?4"
+            "SELECT proto, port, packets FROM port_hour WHERE {FILTER}"
         ))
         .context(what)?;
-    let (from, to, sensor) = filter_params(filter);
-    let mut rows = stmt
-        .query(params![from, to, sensor, columns::limit(limit)])
-        .context(what)?;
-    let mut out = Vec::new();
+    // Indexed by `PortKey::to_u32`: TCP 0..65536, UDP 65536..131072.
+    // `seen` lists the ports some row named, so that only they are read
+    // back (and a port whose rows hold 0 packets is still listed).
+    let mut sums = vec![0u64; 2 << 16];
+    let mut named = vec![false; 2 << 16];
+    let mut seen: Vec<PortKey> = Vec::new();
+    let mut rows = stmt.query(filter_params(filter)).context(what)?;
     while let Some(row) = rows.next().context(what)? {
         let proto: i64 = row.get(0).context(what)?;
         let port: i64 = row.get(1).context(what)?;
+        let packets: i64 = row.get(2).context(what)?;
         let (Some(proto), Ok(port)) = (columns::proto_from(proto), u16::try_from(port)) else {
             return Err(corrupt(format!(
                 "port_hour has a row with proto {proto}, port {port}"
             )));
         };
-        out.push(PortTotal {
-            proto,
-            port,
-            packets: uint(row.get(2).context(what)?),
-        });
+        let key = PortKey::new(proto, port);
+        let at = key.to_u32() as usize;
+        if !named[at] {
+            named[at] = true;
+            seen.push(key);
+        }
+        sums[at] = sums[at].saturating_add(uint(packets));
     }
+    let mut out: Vec<PortTotal> = seen
+        .into_iter()
+        .map(|key| PortTotal {
+            proto: key.proto,
+            port: key.port,
+            packets: sums[key.to_u32() as usize],
+        })
+        .collect();
+    out.sort_unstable_by_key(|p| (std::cmp::Reverse(p.packets), p.proto, p.port));
+    out.truncate(limit.unwrap_or(usize::MAX));
     Ok(out)
 }
 
@@ -329,9 +346,7 @@ fn source_day_from_row(row: &Row<'_>) -> Result<SourceDayRow, StoreError> {
     let what = "reading a source_day row";
     let day: i64 = row.get(0).context(what)?;
     let blob = |i: usize| -> Result<&[u8], StoreError> {
-        row.get_ref(i)
-            .and_then(|v| Ok(v.as_blob()?))
-            .context(what)
+        row.get_ref(i).and_then(|v| Ok(v.as_blob()?)).context(what)
     };
     let source_bytes = blob(1)?;
     let source = columns::addr_from(source_bytes).ok_or_else(|| {
@@ -342,8 +357,12 @@ fn source_day_from_row(row: &Row<'_>) -> Result<SourceDayRow, StoreError> {
         ))
     })?;
     let row_name = || format!("source_day row (day {day}, source {source})");
-    let ports = PortKey::decode(blob(3)?)
-        .ok_or_else(|| corrupt(format!("{}: the ports column is not a port list", row_name())))?;
+    let ports = PortKey::decode(blob(3)?).ok_or_else(|| {
+        corrupt(format!(
+            "{}: the ports column is not a port list",
+            row_name()
+        ))
+    })?;
     let sensors = columns::sensors_from(blob(10)?).ok_or_else(|| {
         corrupt(format!(
             "{}: the sensors column is not a list of sensor ids",
@@ -354,8 +373,8 @@ fn source_day_from_row(row: &Row<'_>) -> Result<SourceDayRow, StoreError> {
     let tags = u16::try_from(tags)
         .map_err(|_| corrupt(format!("{}: tags {tags} do not fit 16 bits", row_name())))?;
     let asn: i64 = row.get(8).context(what)?;
-    let asn = u32::try_from(asn)
-        .map_err(|_| corrupt(format!("{}: AS number {asn}", row_name())))?;
+    let asn =
+        u32::try_from(asn).map_err(|_| corrupt(format!("{}: AS number {asn}", row_name())))?;
     Ok(SourceDayRow {
         day,
         source,
