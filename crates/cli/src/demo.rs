@@ -208,7 +208,7 @@ fn replay_sensor(
     });
     replay(capture, &mut writer, &AtomicBool::new(false))?;
     drop(writer);
-    let report = sensor.finish(Duration::MAX);
+    let report = sensor.finish(Duration::MAX, &AtomicBool::new(false));
     println!("Sensor {name}: {report}");
     Ok(())
 }

@@ -257,8 +257,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Ship(a) => {
+            let stop = stop_on_signals()?;
             let sensor = start(&a)?;
-            let report = sensor.finish(Duration::MAX);
+            let report = sensor.finish(Duration::MAX, &stop);
             eprintln!("hirundo sensor: {report}");
         }
     }
@@ -275,6 +276,16 @@ fn open(data: &Path) -> anyhow::Result<SqliteStore> {
         );
     }
     Ok(SqliteStore::open(&path)?)
+}
+
+/// A flag SIGINT and SIGTERM set.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handler")?;
+    }
+    Ok(stop)
 }
 
 /// Checks the shipping arguments, opens the spool and starts shipping.
@@ -302,11 +313,7 @@ fn start(a: &ShipArgs) -> anyhow::Result<Sensor> {
 /// Runs a sensor: capture or replay into the spool on this thread, ship
 /// from another, and stop cleanly on SIGINT or SIGTERM.
 pub fn run_sensor(a: RunArgs) -> anyhow::Result<ExitCode> {
-    let stop_capture = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop_capture.clone())
-            .context("installing the signal handler")?;
-    }
+    let stop_capture = stop_on_signals()?;
     let sensor = start(&a.ship)?;
     let mut writer = sensor.writer(a.segments.config());
     let outcome = if let Some(pcap) = &a.pcap {
@@ -335,7 +342,14 @@ pub fn run_sensor(a: RunArgs) -> anyhow::Result<ExitCode> {
         Some(_) => Duration::MAX,
         None => Duration::from_secs(a.drain_seconds),
     };
-    let report = sensor.finish(drain);
+    // A signal during replay stops it; one after it stops the drain. A
+    // live capture's signal has already been used to stop capture, so its
+    // drain ends on time or on a second signal.
+    let stop_draining = stop_on_signals()?;
+    if a.pcap.is_some() && stop_capture.load(std::sync::atomic::Ordering::Relaxed) {
+        stop_draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let report = sensor.finish(drain, &stop_draining);
     eprintln!("hirundo sensor: {report}");
     outcome?;
     Ok(if report.left == 0 {

@@ -561,14 +561,22 @@ fn replay_mode_ships_a_file_exactly_once() {
     wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
     let wrong = String::from_utf8(wrong).expect("hex");
     let (mut sensor, spool) = replay("wrong-fingerprint", &wrong);
-    let line = sensor.wait_for_line(Stream::Err, "not shipped", Duration::from_secs(30));
+    let line = sensor.wait_for_line(
+        Stream::Err,
+        "not the pinned fingerprint",
+        Duration::from_secs(30),
+    );
     std::thread::sleep(Duration::from_secs(2));
     assert!(
         sensor.try_wait().is_none(),
         "{TEST}: a sensor that cannot ship keeps trying:\n{}",
         sensor.output()
     );
-    sensor.kill();
+    // SIGTERM ends it even though the spool is not empty; it says so by
+    // its exit status.
+    sensor.signal(Path::new("kill"), "TERM");
+    let status = sensor.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(1), "{TEST}: {}", sensor.output());
     let stored = collector.stored();
     let (waiting, _) = spool_contents(&spool);
     eprintln!(
@@ -579,7 +587,7 @@ fn replay_mode_ships_a_file_exactly_once() {
         waiting.len()
     );
     assert!(
-        line.to_ascii_lowercase().contains("fingerprint"),
+        line.contains(&collector.fingerprint) && line.contains("check --fingerprint"),
         "{TEST}: the sensor says why it does not ship: {line}"
     );
     assert_eq!(

@@ -28,6 +28,21 @@ pub fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
 struct Pinned {
     sha256: [u8; 32],
     provider: Arc<CryptoProvider>,
+    seen: Arc<Mismatch>,
+}
+
+/// The certificate a collector presented when it was not the pinned one:
+/// rustls reports verifier errors in debug form, so the shipper words
+/// them itself from this.
+#[derive(Debug, Default)]
+pub struct Mismatch(std::sync::Mutex<Option<[u8; 32]>>);
+
+impl Mismatch {
+    /// The sentence for the operator, once a mismatch has been seen.
+    pub fn take(&self) -> Option<String> {
+        let seen = self.0.lock().ok()?.take()?;
+        Some(FingerprintMismatch(seen).to_string())
+    }
 }
 
 impl ServerCertVerifier for Pinned {
@@ -43,6 +58,9 @@ impl ServerCertVerifier for Pinned {
         if seen == self.sha256 {
             Ok(ServerCertVerified::assertion())
         } else {
+            if let Ok(mut slot) = self.seen.0.lock() {
+                *slot = Some(seen);
+            }
             Err(Error::InvalidCertificate(CertificateError::Other(
                 rustls::OtherError(Arc::new(FingerprintMismatch(seen))),
             )))
@@ -102,15 +120,24 @@ impl std::fmt::Display for FingerprintMismatch {
 
 impl std::error::Error for FingerprintMismatch {}
 
-/// A client configuration that trusts only the pinned certificate.
-pub fn client_config(sha256: [u8; 32]) -> Result<Arc<rustls::ClientConfig>, Error> {
+/// A client configuration that trusts only the pinned certificate, and
+/// where it notes a certificate it refused.
+pub fn client_config(
+    sha256: [u8; 32],
+) -> Result<(Arc<rustls::ClientConfig>, Arc<Mismatch>), Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+    let seen = Arc::new(Mismatch::default());
+    let verifier = Pinned {
+        sha256,
+        provider: provider.clone(),
+        seen: seen.clone(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned { sha256, provider }))
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    Ok(Arc::new(config))
+    Ok((Arc::new(config), seen))
 }
 
 #[cfg(test)]

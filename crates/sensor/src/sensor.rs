@@ -114,11 +114,15 @@ impl Sensor {
     }
 
     /// Says capture is over, lets the shipper empty the spool for up to
-    /// `drain`, then stops it. What is left stays for the next start.
-    pub fn finish(self, drain: Duration) -> Report {
+    /// `drain` or until `stop` is set, then stops it. What is left stays
+    /// for the next start.
+    pub fn finish(self, drain: Duration, stop: &AtomicBool) -> Report {
         self.capture_done.store(true, Ordering::SeqCst);
         let started = Instant::now();
-        while !self.thread.is_finished() && started.elapsed() < drain {
+        while !self.thread.is_finished()
+            && started.elapsed() < drain
+            && !stop.load(Ordering::Relaxed)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.stop_shipping.store(true, Ordering::SeqCst);

@@ -10,8 +10,9 @@
 //! | 401, 403 | the sensor is not (or no longer) allowed | keeps it, retries slowly, says so loudly |
 //! | other 4xx, 5xx, no answer | the collector or the link is down | keeps it, retries with backoff |
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hirundo_store::SensorHealth;
@@ -29,8 +30,11 @@ pub struct ShipConfig {
     pub token: String,
     /// SHA-256 of the collector's certificate.
     pub fingerprint: [u8; 32],
-    /// Per-request timeout. Default 120 s.
-    pub timeout: Duration,
+    /// How long one read or write on the connection may make no progress
+    /// before the upload is given up and retried. Default 60 s: long
+    /// enough for the collector to roll up a large segment, short enough
+    /// that a connection lost in an outage is noticed soon after.
+    pub stall_timeout: Duration,
     /// First and longest wait between retries. Defaults 1 s and 60 s.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
@@ -46,7 +50,7 @@ impl ShipConfig {
             sensor: sensor.to_string(),
             token: token.to_string(),
             fingerprint,
-            timeout: Duration::from_secs(120),
+            stall_timeout: Duration::from_secs(60),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             parallel: 2,
@@ -75,6 +79,7 @@ pub struct ShipCounters {
 
 pub struct Shipper {
     agent: ureq::Agent,
+    mismatch: Arc<crate::pin::Mismatch>,
     config: ShipConfig,
     spool: Arc<Spool>,
     capture: Arc<CaptureCounters>,
@@ -87,13 +92,16 @@ impl Shipper {
         spool: Arc<Spool>,
         capture: Arc<CaptureCounters>,
     ) -> Result<Shipper, rustls::Error> {
+        let (tls, mismatch) = crate::pin::client_config(config.fingerprint)?;
         let agent = ureq::AgentBuilder::new()
-            .tls_config(crate::pin::client_config(config.fingerprint)?)
+            .tls_config(tls)
             .timeout_connect(Duration::from_secs(10))
-            .timeout(config.timeout)
+            .timeout_read(config.stall_timeout)
+            .timeout_write(config.stall_timeout)
             .build();
         Ok(Shipper {
             agent,
+            mismatch,
             config,
             spool,
             capture,
@@ -157,10 +165,18 @@ impl Shipper {
                 (status, response.into_string().unwrap_or_default())
             }
             Err(ureq::Error::Transport(err)) => {
-                return Shipped::Retry {
-                    why: err.to_string(),
-                    not_allowed: false,
-                }
+                // A collector with another certificate will not change its
+                // mind soon: retried slowly, like a refused token.
+                return match self.mismatch.take() {
+                    Some(why) => Shipped::Retry {
+                        why,
+                        not_allowed: true,
+                    },
+                    None => Shipped::Retry {
+                        why: err.to_string(),
+                        not_allowed: false,
+                    },
+                };
             }
         };
         match status {
@@ -196,84 +212,103 @@ impl Shipper {
     }
 
     /// Ships until `stop`, or until `capture_done` is set and the spool is
-    /// empty. Retries wait with exponential backoff.
+    /// empty. `parallel` workers each take the oldest segment nobody else
+    /// is shipping; a worker whose upload fails waits (with exponential
+    /// backoff) on its own, so one stalled connection holds up nothing
+    /// else.
     pub fn run(
         &self,
         stop: &AtomicBool,
         capture_done: &AtomicBool,
         log: &mut (dyn FnMut(&str) + Send),
     ) {
+        let claimed = Mutex::new(BTreeSet::new());
+        let log = Mutex::new(log);
+        let say = |line: String| (log.lock().expect("log lock"))(&line);
+        std::thread::scope(|scope| {
+            for _ in 0..self.config.parallel.max(1) {
+                scope.spawn(|| self.work(stop, capture_done, &claimed, &say));
+            }
+        });
+    }
+
+    fn work(
+        &self,
+        stop: &AtomicBool,
+        capture_done: &AtomicBool,
+        claimed: &Mutex<BTreeSet<u64>>,
+        say: &(dyn Fn(String) + Sync),
+    ) {
         let mut backoff = self.config.backoff_min;
         while !stop.load(Ordering::Relaxed) {
             let done = capture_done.load(Ordering::SeqCst);
-            let pending = match self.spool.finished() {
-                Ok(pending) => pending,
+            // Listed under the lock, so a segment another worker has just
+            // shipped and deleted is never picked up from a stale list.
+            let segment = {
+                let mut claimed = claimed.lock().expect("claims lock");
+                match self.spool.finished() {
+                    Ok(pending) => {
+                        let next = pending.into_iter().find(|s| !claimed.contains(&s.seq));
+                        if let Some(s) = &next {
+                            claimed.insert(s.seq);
+                        }
+                        Ok(next)
+                    }
+                    Err(err) => Err(err),
+                }
+            };
+            let segment = match segment {
+                Ok(segment) => segment,
                 Err(err) => {
-                    log(&format!("cannot list the spool: {err}"));
+                    say(format!("cannot list the spool: {err}"));
                     sleep(stop, backoff);
                     continue;
                 }
             };
-            if pending.is_empty() {
-                if done {
+            let Some(segment) = segment else {
+                // Nothing unclaimed: finished only when capture is over and
+                // no other worker still holds a segment.
+                if done && claimed.lock().expect("claims lock").is_empty() {
                     return;
                 }
-                sleep(stop, Duration::from_millis(200));
+                sleep(stop, Duration::from_millis(100));
                 continue;
-            }
-            // Workers take the next segment in order until one fails; the
-            // failure decides the wait before the next round.
-            let next = AtomicUsize::new(0);
-            let failed = AtomicBool::new(false);
-            let not_allowed = AtomicBool::new(false);
-            let log = std::sync::Mutex::new(&mut *log);
-            std::thread::scope(|scope| {
-                for _ in 0..self.config.parallel.max(1) {
-                    scope.spawn(|| loop {
-                        if stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let Some(segment) = pending.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            return;
-                        };
-                        let line = match self.ship(segment) {
-                            Shipped::Stored { duplicate } => {
-                                let counter = if duplicate {
-                                    &self.counters.duplicates
-                                } else {
-                                    &self.counters.stored
-                                };
-                                counter.fetch_add(1, Ordering::Relaxed);
-                                continue;
-                            }
-                            Shipped::Quarantined(why) => format!(
-                                "segment {} refused and kept in {}: {why}",
-                                segment.seq,
-                                self.spool.dir().join(crate::spool::QUARANTINE).display()
-                            ),
-                            Shipped::Retry { why, not_allowed: refused } => {
-                                self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                                failed.store(true, Ordering::Relaxed);
-                                if refused {
-                                    not_allowed.store(true, Ordering::Relaxed);
-                                    format!("the collector does not accept this sensor: {why}; segments stay in the spool")
-                                } else {
-                                    format!("segment {} not shipped ({why}); retrying in {:.1} s", segment.seq, backoff.as_secs_f64())
-                                }
-                            }
-                        };
-                        (log.lock().expect("log lock"))(&line);
-                    });
+            };
+            let shipped = self.ship(&segment);
+            claimed.lock().expect("claims lock").remove(&segment.seq);
+            match shipped {
+                Shipped::Stored { duplicate } => {
+                    backoff = self.config.backoff_min;
+                    let counter = if duplicate {
+                        &self.counters.duplicates
+                    } else {
+                        &self.counters.stored
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
-            });
-            if failed.load(Ordering::Relaxed) {
-                if not_allowed.load(Ordering::Relaxed) {
-                    backoff = self.config.backoff_max;
+                Shipped::Quarantined(why) => say(format!(
+                    "segment {} refused and kept in {}: {why}",
+                    segment.seq,
+                    self.spool.dir().join(crate::spool::QUARANTINE).display()
+                )),
+                Shipped::Retry { why, not_allowed } => {
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    if not_allowed {
+                        backoff = self.config.backoff_max;
+                        say(format!(
+                            "the collector does not accept this sensor: {why}; segments stay in the spool, retrying in {:.0} s",
+                            backoff.as_secs_f64()
+                        ));
+                    } else {
+                        say(format!(
+                            "segment {} not shipped ({why}); retrying in {:.1} s",
+                            segment.seq,
+                            backoff.as_secs_f64()
+                        ));
+                    }
+                    sleep(stop, backoff);
+                    backoff = (backoff * 2).min(self.config.backoff_max);
                 }
-                sleep(stop, backoff);
-                backoff = (backoff * 2).min(self.config.backoff_max);
-            } else {
-                backoff = self.config.backoff_min;
             }
         }
     }
