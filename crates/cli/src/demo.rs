@@ -70,7 +70,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let ready = runtime.block_on(async {
         let at = SocketAddr::from(([127, 0, 0, 1], args.port));
-        match prepare(&data, at, &[], Some(enrichment), 256 << 20).await {
+        match prepare(
+            &data,
+            at,
+            &[],
+            Some(enrichment),
+            hirundo_collector::collector::DEFAULT_MAX_SEGMENT_BYTES as u64,
+        )
+        .await
+        {
             Ok(ready) => Ok(ready),
             Err(_) if args.port != 0 => {
                 prepare(
@@ -78,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     SocketAddr::from(([127, 0, 0, 1], 0)),
                     &[],
                     Some(Enrichment::builtin()?),
-                    256 << 20,
+                    hirundo_collector::collector::DEFAULT_MAX_SEGMENT_BYTES as u64,
                 )
                 .await
             }

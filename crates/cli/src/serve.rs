@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long = "name", value_name = "HOST")]
     names: Vec<String>,
     /// Largest segment upload accepted, in bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = crate::size::parse)]
+    #[arg(long, value_name = "SIZE", default_value = "80M", value_parser = crate::size::parse)]
     max_segment: u64,
     /// Roll segments up without countries, ASNs or research organisations.
     #[arg(long)]

@@ -233,7 +233,7 @@ async fn upload(
         .map_err(|e| ApiError::internal("ingest slots", e))?;
     let collector = state.collector.clone();
     let who = sensor.clone();
-    let accepted = blocking(move || collector.ingest_upload(&who, seq, declared, body.into()))
+    let accepted = blocking(move || collector.ingest_upload(&who, seq, declared, body))
         .await?
         .map_err(segment_error)?;
     let (status, label, packets) = match accepted {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
 use hirundo_analyze::Enrichment;
 use hirundo_capture::Compression;
 use hirundo_rollup::{rollup_capture, IngestError, Rollup};
@@ -16,9 +17,10 @@ use sha2::{Digest, Sha256};
 
 use crate::tls::hex;
 
-/// The largest segment body the collector takes by default: sensors rotate
-/// well below it, and it bounds the memory one upload can hold.
-pub const DEFAULT_MAX_SEGMENT_BYTES: usize = 256 << 20;
+/// The largest segment body the collector takes by default. Sensors rotate
+/// at 64 MiB of pcap before compression, so their segments are always
+/// smaller; the limit bounds the memory an upload can hold.
+pub const DEFAULT_MAX_SEGMENT_BYTES: usize = 80 << 20;
 
 /// What the collector needs at hand for every segment.
 pub struct Collector {
@@ -115,7 +117,7 @@ impl Collector {
         sensor: &Sensor,
         seq: u64,
         declared_sha256: [u8; 32],
-        body: Vec<u8>,
+        body: Bytes,
     ) -> Result<Accepted, SegmentError> {
         let started = Instant::now();
         let actual: [u8; 32] = Sha256::digest(&body).into();
@@ -139,7 +141,6 @@ impl Collector {
             };
         }
         let size = body.len() as u64;
-        let body = Arc::new(body);
         let digested = started.elapsed();
         // The archive is written (and synced, the slow part) while the
         // segment is rolled up; it gets its final name only if the roll-up
@@ -157,10 +158,8 @@ impl Collector {
                     _ => out.write_all(&body),
                 })
             });
-            let ingested = rollup_capture(
-                Box::new(io::Cursor::new(SharedBytes(body.clone()))),
-                self.attribution(),
-            );
+            let ingested =
+                rollup_capture(Box::new(io::Cursor::new(body.clone())), self.attribution());
             (
                 ingested,
                 staging.join().expect("the archive thread does not panic"),
@@ -348,16 +347,6 @@ pub enum ImportError {
     Segment(#[from] SegmentError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// An `Arc<Vec<u8>>` read as a byte slice, so the capture reader (which
-/// wants an owned `'static` input) reads the body without a copy.
-struct SharedBytes(Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for SharedBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 pub(crate) fn now_ns() -> i64 {

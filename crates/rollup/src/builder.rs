@@ -19,7 +19,6 @@ use crate::{
 /// than keeping a growing table per (hour, source) whose every lookup
 /// misses the cache. Countries and ASes are looked up once per distinct
 /// source, never per packet.
-#[derive(Default)]
 pub struct RollupBuilder {
     packets: u64,
     bytes: u64,
@@ -37,9 +36,30 @@ pub struct RollupBuilder {
     v4: HashMap<u32, u32>,
     v6: HashMap<u128, u32>,
     sources: Vec<AddrKey>,
-    /// One per decoded record.
+    /// One per decoded record since the last compaction.
     events: Vec<Event>,
+    /// Events folded so far: (source number, hour) → packets, and
+    /// (source number, UTC day) → what it did that day.
+    source_hours: HashMap<(u32, i64), u64>,
+    source_days: HashMap<(u32, i64), DayAcc>,
+    /// [`COMPACT_AT`], smaller in tests.
+    compact_at: usize,
 }
+
+/// A source's day so far.
+struct DayAcc {
+    packets: u64,
+    /// Sorted and distinct after each compaction.
+    ports: Vec<PortKey>,
+    tags: Tags,
+    first_ns: i64,
+    last_ns: i64,
+}
+
+/// Events held before they are folded: bounds the builder's memory (32
+/// bytes an event) whatever the segment's length, while keeping the sort
+/// large enough to be cheap per event.
+const COMPACT_AT: usize = 1 << 18;
 
 /// A decoded record, as much of it as the per-source roll-ups need.
 #[derive(Clone, Copy)]
@@ -56,7 +76,24 @@ const NO_PORT: u32 = u32::MAX;
 
 impl RollupBuilder {
     pub fn new() -> Self {
-        Self::default()
+        RollupBuilder {
+            packets: 0,
+            bytes: 0,
+            decoded: 0,
+            errors: Default::default(),
+            first_ns: None,
+            last_ns: None,
+            hours: Vec::new(),
+            current: 0,
+            ports: HashMap::new(),
+            v4: HashMap::new(),
+            v6: HashMap::new(),
+            sources: Vec::new(),
+            events: Vec::new(),
+            source_hours: HashMap::new(),
+            source_days: HashMap::new(),
+            compact_at: COMPACT_AT,
+        }
     }
 
     /// Records read so far.
@@ -122,6 +159,53 @@ impl RollupBuilder {
             ts_ns,
             tags,
         });
+        if self.events.len() >= self.compact_at {
+            self.compact();
+        }
+    }
+
+    /// Sorts the events by (source, hour, port) and folds each run into
+    /// the per-source tables.
+    fn compact(&mut self) {
+        let mut events = std::mem::take(&mut self.events);
+        events.sort_unstable_by_key(|e| (e.source, e.hour, e.port));
+        for run in events.chunk_by(|a, b| a.source == b.source && a.hour == b.hour) {
+            let (source, hour) = (run[0].source, run[0].hour);
+            *self.source_hours.entry((source, hour)).or_default() += run.len() as u64;
+            let day = self
+                .source_days
+                .entry((source, day_of_hour(hour)))
+                .or_insert_with(|| DayAcc {
+                    packets: 0,
+                    ports: Vec::new(),
+                    tags: Tags::NONE,
+                    first_ns: i64::MAX,
+                    last_ns: i64::MIN,
+                });
+            day.packets += run.len() as u64;
+            let mut last_port = NO_PORT;
+            for e in run {
+                day.tags |= e.tags;
+                day.first_ns = day.first_ns.min(e.ts_ns);
+                day.last_ns = day.last_ns.max(e.ts_ns);
+                // Sorted within the run: a new port is a change.
+                if e.port != last_port && e.port != NO_PORT {
+                    day.ports
+                        .push(PortKey::from_u32(e.port).expect("built by to_u32"));
+                    last_port = e.port;
+                }
+            }
+        }
+        // A day whose ports came from several hours holds sorted runs laid
+        // end to end: make them one sorted set.
+        for day in self.source_days.values_mut() {
+            if !day.ports.is_sorted_by(|a, b| a < b) {
+                day.ports.sort_unstable();
+                day.ports.dedup();
+            }
+        }
+        events.clear();
+        self.events = events;
     }
 
     fn hour(&mut self, hour: i64) -> &mut HourCounts {
@@ -142,11 +226,13 @@ impl RollupBuilder {
 
     /// The roll-up, with countries, ASes and research organisations from
     /// `attribution` (unknown for all when `None`).
-    pub fn finish(self, attribution: Option<&dyn Attribution>) -> Rollup {
-        let mut hours = self.hours;
+    pub fn finish(mut self, attribution: Option<&dyn Attribution>) -> Rollup {
+        self.compact();
+        let builder = self;
+        let mut hours = builder.hours;
         hours.sort_unstable_by_key(|h| h.hour);
 
-        let mut ports: Vec<PortHour> = self
+        let mut ports: Vec<PortHour> = builder
             .ports
             .into_iter()
             .map(|(key, packets)| {
@@ -162,59 +248,38 @@ impl RollupBuilder {
             .collect();
         ports.sort_unstable_by_key(|p| (p.hour, p.proto, p.port));
 
-        let mut events = self.events;
-        events.sort_unstable_by_key(|e| (e.source, e.hour, e.port));
+        let who: Vec<Who> = builder
+            .sources
+            .iter()
+            .map(|&source| Who::of(IpAddr::from(source), attribution))
+            .collect();
         let mut countries: HashMap<(i64, [u8; 2]), u64> = HashMap::new();
-        let mut asns: HashMap<(i64, u32), (u64, usize)> = HashMap::new();
-        let mut names: Vec<String> = Vec::new();
-        let mut days: Vec<SourceDay> = Vec::with_capacity(self.sources.len());
-        // Runs of one source, then of one hour within it.
-        for run in events.chunk_by(|a, b| a.source == b.source) {
-            let address = IpAddr::from(self.sources[run[0].source as usize]);
-            let who = Who::of(address, attribution);
-            let mut day: Option<SourceDay> = None;
-            for hour_run in run.chunk_by(|a, b| a.hour == b.hour) {
-                let hour = hour_run[0].hour;
-                let packets = hour_run.len() as u64;
-                *countries.entry((hour, who.cc)).or_default() += packets;
-                asns.entry((hour, who.asn))
-                    .or_insert_with(|| {
-                        names.push(who.name.clone());
-                        (0, names.len() - 1)
-                    })
-                    .0 += packets;
-                let this_day = day_of_hour(hour);
-                if day.as_ref().is_some_and(|d| d.day != this_day) {
-                    days.extend(day.take().map(close_day));
-                }
-                let d = day.get_or_insert_with(|| SourceDay {
-                    day: this_day,
-                    source: address,
-                    packets: 0,
-                    ports: Vec::new(),
-                    tags: Tags::NONE,
-                    first_ns: i64::MAX,
-                    last_ns: i64::MIN,
-                    cc: who.cc,
-                    asn: who.asn,
-                    research: who.research.clone(),
-                });
-                d.packets += packets;
-                let mut last_port = NO_PORT;
-                for e in hour_run {
-                    d.tags |= e.tags;
-                    d.first_ns = d.first_ns.min(e.ts_ns);
-                    d.last_ns = d.last_ns.max(e.ts_ns);
-                    // Sorted within the hour: a new port is a change.
-                    if e.port != last_port && e.port != NO_PORT {
-                        d.ports
-                            .push(PortKey::from_u32(e.port).expect("built by to_u32"));
-                        last_port = e.port;
-                    }
-                }
-            }
-            days.extend(day.map(close_day));
+        let mut asns: HashMap<(i64, u32), u64> = HashMap::new();
+        for (&(source, hour), &packets) in &builder.source_hours {
+            let about = &who[source as usize];
+            *countries.entry((hour, about.cc)).or_default() += packets;
+            *asns.entry((hour, about.asn)).or_default() += packets;
         }
+        let mut days: Vec<SourceDay> = builder
+            .source_days
+            .into_iter()
+            .map(|((source, day), acc)| {
+                let about = &who[source as usize];
+                SourceDay {
+                    day,
+                    source: IpAddr::from(builder.sources[source as usize]),
+                    packets: acc.packets,
+                    ports: acc.ports,
+                    tags: acc.tags,
+                    first_ns: acc.first_ns,
+                    last_ns: acc.last_ns,
+                    cc: about.cc,
+                    asn: about.asn,
+                    research: about.research.clone(),
+                }
+            })
+            .collect();
+        let names: HashMap<u32, &str> = who.iter().map(|w| (w.asn, w.name.as_str())).collect();
 
         let mut countries: Vec<CountryHour> = countries
             .into_iter()
@@ -223,10 +288,10 @@ impl RollupBuilder {
         countries.sort_unstable_by_key(|c| (c.hour, c.cc));
         let mut asns: Vec<AsnHour> = asns
             .into_iter()
-            .map(|((hour, asn), (packets, name))| AsnHour {
+            .map(|((hour, asn), packets)| AsnHour {
                 hour,
                 asn,
-                name: std::mem::take(&mut names[name]),
+                name: names.get(&asn).copied().unwrap_or_default().to_string(),
                 packets,
             })
             .collect();
@@ -234,12 +299,12 @@ impl RollupBuilder {
         days.sort_unstable_by_key(|s| (s.day, s.source));
 
         Rollup {
-            packets: self.packets,
-            bytes: self.bytes,
-            decoded: self.decoded,
-            errors: self.errors,
-            first_ns: self.first_ns,
-            last_ns: self.last_ns,
+            packets: builder.packets,
+            bytes: builder.bytes,
+            decoded: builder.decoded,
+            errors: builder.errors,
+            first_ns: builder.first_ns,
+            last_ns: builder.last_ns,
             hours,
             ports,
             countries,
@@ -247,16 +312,6 @@ impl RollupBuilder {
             sources: days,
         }
     }
-}
-
-/// A source-day whose ports came from several hours: sorted runs laid end
-/// to end, made one sorted set.
-fn close_day(mut day: SourceDay) -> SourceDay {
-    if !day.ports.is_sorted_by(|a, b| a < b) {
-        day.ports.sort_unstable();
-        day.ports.dedup();
-    }
-    day
 }
 
 /// What the attribution says of one source, owned.
@@ -287,6 +342,41 @@ impl Who {
             asn: about.asn.map_or(0, |a| a.asn),
             name: about.asn.map_or(String::new(), |a| a.name.to_string()),
             research: about.research_organisation.map(str::to_string),
+        }
+    }
+}
+
+impl Default for RollupBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Folding the events early and often gives the same roll-up as
+        /// folding them once at the end.
+        #[test]
+        fn compaction_changes_nothing(
+            recs in proptest::collection::vec(
+                (0i64..(3 * 86_400 * 1_000_000_000), 0u32..30, any::<bool>(), proptest::option::of(0u16..20), 0u16..32),
+                0..300,
+            ),
+            every in 1usize..50,
+        ) {
+            let mut once = RollupBuilder::new();
+            let mut often = RollupBuilder { compact_at: every, ..RollupBuilder::new() };
+            for &(ts, src, v6, port, tags) in &recs {
+                let source = if v6 { AddrKey::V6(u128::from(src) << 64) } else { AddrKey::V4(src) };
+                let outcome = Outcome::Decoded { source, protocol: protocol::TCP, dst_port: port, tags: Tags(tags) };
+                once.record(ts, 60, outcome);
+                often.record(ts, 60, outcome);
+            }
+            prop_assert_eq!(once.finish(None), often.finish(None));
         }
     }
 }

@@ -38,8 +38,8 @@ pub struct ShipConfig {
     /// First and longest wait between retries. Defaults 1 s and 60 s.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
-    /// Uploads in flight at once. Default 2: while the collector rolls one
-    /// segment up, the next is already on the wire.
+    /// Uploads in flight at once. Default 3: while the collector rolls up
+    /// two (one per core on a small machine), the next is on the wire.
     pub parallel: usize,
 }
 
@@ -53,7 +53,7 @@ impl ShipConfig {
             stall_timeout: Duration::from_secs(60),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
-            parallel: 2,
+            parallel: 3,
         }
     }
 }
