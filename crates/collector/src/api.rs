@@ -155,7 +155,6 @@ async fn put_segment(
     if let Err(err) = &result {
         let rejection = Rejection {
             at_ns: now_ns(),
-            sensor: Some(name.clone()),
             status: err.status.as_u16(),
             reason: err.reason,
         };

@@ -87,12 +87,18 @@ impl Collector {
             ))
         })?;
         let store = SqliteStore::open(&data.join(Self::DATABASE))?;
-        Ok(Collector {
+        Ok(Collector::new(data, Arc::new(store), enrichment))
+    }
+
+    /// A collector over any [`Store`] (ClickHouse, say), archiving under
+    /// `data`.
+    pub fn new(data: &Path, store: Arc<dyn Store>, enrichment: Option<Enrichment>) -> Collector {
+        Collector {
             data: data.to_path_buf(),
-            store: Arc::new(store),
+            store,
             enrichment,
             max_segment_bytes: DEFAULT_MAX_SEGMENT_BYTES,
-        })
+        }
     }
 
     /// The database file inside the data directory.
@@ -252,9 +258,9 @@ impl Collector {
         }
     }
 
-    /// `archive/<sensor>/<seq / 10000>/<seq>.pcap[.zst|.gz]`, relative to
-    /// the data directory: a retry lands on the same file, and no
-    /// directory grows past ten thousand segments.
+    /// `archive/<sensor>/<seq / 10000>/<seq>.cap.zst` (or `.cap.gz` for a
+    /// gzip upload), relative to the data directory: a retry lands on the
+    /// same file, and no directory grows past ten thousand segments.
     fn archive_path(&self, sensor: &Sensor, seq: u64, compression: Compression) -> String {
         let ext = match compression {
             Compression::Gzip => "gz",

@@ -129,26 +129,31 @@ impl SegmentWriter {
         Ok(true)
     }
 
-    /// Decides the full-spool policy for a record of `len` bytes: pause at
-    /// the cap (closing the open segment so it can ship), resume under 90%.
+    /// Decides the full-spool policy for a record of `len` bytes. The open
+    /// segment counts at its uncompressed size, an upper bound: when the
+    /// record would not fit beside it, the segment is closed, and what it
+    /// really takes is known. Capture pauses only if the spool is full even
+    /// then, and resumes under 90% of the cap.
     fn spool_full(&mut self, len: u64) -> Result<bool, SpoolError> {
-        let open = self.open.as_ref().map_or(0, |s| s.bytes);
-        let used = self.spool.finished_bytes() + open + len;
-        let paused = self.counters.paused.load(Ordering::Relaxed);
-        if paused {
-            if self.spool.finished_bytes() + len < self.spool.cap_bytes / 10 * 9 {
+        let cap = self.spool.cap_bytes;
+        if self.counters.paused.load(Ordering::Relaxed) {
+            if self.spool.finished_bytes() + len < cap / 10 * 9 {
                 self.counters.paused.store(false, Ordering::Relaxed);
                 return Ok(false);
             }
             return Ok(true);
         }
-        if used > self.spool.cap_bytes {
-            self.finish()?;
-            self.counters.paused.store(true, Ordering::Relaxed);
-            self.counters.pauses.fetch_add(1, Ordering::Relaxed);
-            return Ok(true);
+        let open = self.open.as_ref().map_or(0, |s| s.bytes);
+        if self.spool.finished_bytes() + open + len <= cap {
+            return Ok(false);
         }
-        Ok(false)
+        self.finish()?;
+        if self.spool.finished_bytes() + len <= cap {
+            return Ok(false);
+        }
+        self.counters.paused.store(true, Ordering::Relaxed);
+        self.counters.pauses.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 
     /// Closes the open segment when it is older than the configured age.

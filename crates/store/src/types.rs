@@ -216,8 +216,6 @@ pub struct SensorHealth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub at_ns: i64,
-    /// The sensor name the upload claimed, if any.
-    pub sensor: Option<String>,
     /// HTTP status sent.
     pub status: u16,
     /// A short fixed reason, such as `no_token` or `not_a_capture`.
@@ -239,6 +237,7 @@ pub struct SensorOverview {
     pub sensor: Sensor,
     pub segments: u64,
     pub packets: u64,
+    /// Bytes uploaded: the accepted segments as sent (compressed).
     pub bytes: u64,
     /// Latest accepted segment's arrival.
     pub last_segment_ns: Option<i64>,

@@ -1217,7 +1217,6 @@ fn refused_uploads_are_counted_per_reason_and_status() {
         store
             .record_rejection(&Rejection {
                 at_ns,
-                sensor: Some("a".to_string()),
                 status,
                 reason,
             })
