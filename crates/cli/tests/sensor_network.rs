@@ -675,3 +675,203 @@ fn replay_mode_ships_a_file_exactly_once() {
         test_started.elapsed().as_secs_f64()
     );
 }
+
+/// Uploads over the real network that the collector must refuse: each gets
+/// its 4xx with a message and leaves the store as it was.
+#[test]
+fn refused_uploads_over_the_network_change_nothing() {
+    const TEST: &str = "refused_uploads_over_the_network_change_nothing";
+    let _serial = serial();
+    let Some((_tools, net)) = testbed(TEST, "refuse") else {
+        return;
+    };
+    let curl = match Tools::find(&["curl"]) {
+        Ok(tools) => tools.path("curl").to_path_buf(),
+        Err(why) => return skip(TEST, &why),
+    };
+    let dir = tempdir("refuse");
+    let file = simulate(dir.path(), 20_000, 13);
+    let body = std::fs::read(&file).expect("read the capture");
+    let collector = collector_in(&net, dir.path());
+    let alpha = collector.add_sensor("alpha");
+    let beta = collector.add_sensor("beta");
+    let gamma = collector.add_sensor("gamma");
+    let data = dir.path().join("collector");
+    let disabled = Command::new(hirundo())
+        .args(["sensor", "disable", "gamma", "--data"])
+        .arg(&data)
+        .output()
+        .expect("run hirundo sensor disable");
+    assert!(disabled.status.success(), "{disabled:?}");
+
+    // One upload from the sensor namespace over HTTPS: (status, body).
+    let put = |sensor: &str, seq: &str, token: Option<&str>, sha: Option<String>, bytes: &[u8]| {
+        let path = dir.path().join("body");
+        std::fs::write(&path, bytes).expect("write the body");
+        let mut command = net.command(Ns::Sensor, &curl);
+        command.args([
+            "-sk",
+            "--max-time",
+            "60",
+            "-X",
+            "PUT",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+        ]);
+        command
+            .arg("--data-binary")
+            .arg(format!("@{}", path.display()));
+        if let Some(token) = token {
+            command.args(["-H", &format!("Authorization: Bearer {token}")]);
+        }
+        if let Some(sha) = sha {
+            command.args(["-H", &format!("Hirundo-Sha256: {sha}")]);
+        }
+        command.arg(format!(
+            "{}/api/v1/sensors/{sensor}/segments/{seq}",
+            collector.url
+        ));
+        let out = command.output().expect("run curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (answer, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (code.trim().parse::<u16>().unwrap_or(0), answer.to_string())
+    };
+    let sha = |bytes: &[u8]| {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+
+    let (status, answer) = put("beta", "0", Some(&beta), Some(sha(&body)), &body);
+    assert_eq!(status, 201, "{TEST}: a good upload is stored: {answer}");
+    let before = collector.stored();
+    assert_eq!(before.totals.packets, 20_000);
+
+    let truncated = &body[..body.len() - 100];
+    let oversized = vec![0u8; 81 << 20];
+    let nobodys = "f".repeat(64);
+    let cases: Vec<(
+        &str,
+        &str,
+        &str,
+        Option<&str>,
+        Option<String>,
+        &[u8],
+        u16,
+        &str,
+    )> = vec![
+        (
+            "no token",
+            "alpha",
+            "0",
+            None,
+            Some(sha(&body)),
+            &body,
+            401,
+            "no_token",
+        ),
+        (
+            "wrong token",
+            "alpha",
+            "0",
+            Some(&nobodys),
+            Some(sha(&body)),
+            &body,
+            401,
+            "wrong_token",
+        ),
+        (
+            "disabled sensor",
+            "gamma",
+            "0",
+            Some(&gamma),
+            Some(sha(&body)),
+            &body,
+            403,
+            "sensor_disabled",
+        ),
+        (
+            "another sensor's name and numbers",
+            "beta",
+            "0",
+            Some(&alpha),
+            Some(sha(&body)),
+            &body,
+            403,
+            "wrong_sensor",
+        ),
+        (
+            "another sensor's name, new number",
+            "beta",
+            "1",
+            Some(&alpha),
+            Some(sha(&body)),
+            &body,
+            403,
+            "wrong_sensor",
+        ),
+        (
+            "truncated capture",
+            "alpha",
+            "0",
+            Some(&alpha),
+            Some(sha(truncated)),
+            truncated,
+            422,
+            "not_a_capture",
+        ),
+        (
+            "not a capture",
+            "alpha",
+            "0",
+            Some(&alpha),
+            Some(sha(b"hello")),
+            b"hello",
+            422,
+            "not_a_capture",
+        ),
+        (
+            "oversized body",
+            "alpha",
+            "0",
+            Some(&alpha),
+            Some(sha(&oversized)),
+            &oversized,
+            413,
+            "too_large",
+        ),
+        (
+            "body not matching its digest",
+            "alpha",
+            "0",
+            Some(&alpha),
+            Some(sha(b"other")),
+            &body,
+            422,
+            "digest_mismatch",
+        ),
+    ];
+    for (what, sensor, seq, token, digest, bytes, want, reason) in cases {
+        let (status, answer) = put(sensor, seq, token, digest, bytes);
+        let json: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+        eprintln!("{TEST}: {what}: {status} {}", json["error"]["message"]);
+        assert_eq!(status, want, "{TEST}: {what}: {answer}");
+        assert_eq!(json["error"]["reason"], reason, "{TEST}: {what}: {answer}");
+        assert!(
+            !json["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{TEST}: {what}: the refusal says why"
+        );
+        let now = collector.stored();
+        assert_eq!(
+            (&now.totals, &now.ports, &now.segments),
+            (&before.totals, &before.ports, &before.segments),
+            "{TEST}: {what} changed the store"
+        );
+    }
+    let refused: u64 = collector.stored().rejections.iter().map(|r| r.count).sum();
+    assert_eq!(refused, 9, "{TEST}: every refusal is counted");
+}
