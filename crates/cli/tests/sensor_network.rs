@@ -754,16 +754,18 @@ fn refused_uploads_over_the_network_change_nothing() {
     let truncated = &body[..body.len() - 100];
     let oversized = vec![0u8; 81 << 20];
     let nobodys = "f".repeat(64);
-    let cases: Vec<(
-        &str,
-        &str,
-        &str,
-        Option<&str>,
+    // What, sensor, seq, token, digest, body; the status and reason due.
+    type Refusal<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
         Option<String>,
-        &[u8],
+        &'a [u8],
         u16,
-        &str,
-    )> = vec![
+        &'a str,
+    );
+    let cases: Vec<Refusal> = vec![
         (
             "no token",
             "alpha",
