@@ -14,10 +14,10 @@ use crate::{
 /// Per record it bumps one hour counter and at most one (hour, port)
 /// counter, gives the source a small number (one probe in a table of the
 /// segment's distinct sources), and appends a 32-byte event. Everything per
-/// source (its hours, days, ports, first and last packet) comes from one
-/// sort of those events in [`RollupBuilder::finish`]: sorting is cheaper
-/// than keeping a growing table per (hour, source) whose every lookup
-/// misses the cache. Countries and ASes are looked up once per distinct
+/// source (its hours, days, ports, first and last packet) comes from
+/// sorting those events every [`COMPACT_AT`] and folding the runs: sorting
+/// is cheaper than keeping a growing table per (hour, source) whose every
+/// lookup misses the cache. Countries and ASes are looked up once per distinct
 /// source, never per packet.
 pub struct RollupBuilder {
     packets: u64,
@@ -44,6 +44,8 @@ pub struct RollupBuilder {
     source_days: HashMap<(u32, i64), DayAcc>,
     /// [`COMPACT_AT`], smaller in tests.
     compact_at: usize,
+    /// The sorted copy of `events`, kept between compactions.
+    scratch: Vec<Event>,
 }
 
 /// A source's day so far.
@@ -74,6 +76,16 @@ struct Event {
 
 const NO_PORT: u32 = u32::MAX;
 
+impl Event {
+    const EMPTY: Event = Event {
+        source: 0,
+        port: NO_PORT,
+        hour: 0,
+        ts_ns: 0,
+        tags: Tags::NONE,
+    };
+}
+
 impl RollupBuilder {
     pub fn new() -> Self {
         RollupBuilder {
@@ -93,6 +105,7 @@ impl RollupBuilder {
             source_hours: HashMap::new(),
             source_days: HashMap::new(),
             compact_at: COMPACT_AT,
+            scratch: Vec::new(),
         }
     }
 
@@ -168,8 +181,35 @@ impl RollupBuilder {
     /// the per-source tables.
     fn compact(&mut self) {
         let mut events = std::mem::take(&mut self.events);
-        events.sort_unstable_by_key(|e| (e.source, e.hour, e.port));
-        for run in events.chunk_by(|a, b| a.source == b.source && a.hour == b.hour) {
+        // Source numbers are dense, so a counting sort groups by source in
+        // two passes; each (usually small) group is then sorted by hour and
+        // port.
+        let mut start = vec![0u32; self.sources.len() + 1];
+        for e in &events {
+            start[e.source as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut sorted = std::mem::take(&mut self.scratch);
+        sorted.clear();
+        sorted.resize(
+            events.len(),
+            events.first().copied().unwrap_or(Event::EMPTY),
+        );
+        let mut next = start.clone();
+        for e in &events {
+            let at = &mut next[e.source as usize];
+            sorted[*at as usize] = *e;
+            *at += 1;
+        }
+        for group in start.windows(2) {
+            let group = &mut sorted[group[0] as usize..group[1] as usize];
+            if group.len() > 1 {
+                group.sort_unstable_by_key(|e| (e.hour, e.port));
+            }
+        }
+        for run in sorted.chunk_by(|a, b| a.source == b.source && a.hour == b.hour) {
             let (source, hour) = (run[0].source, run[0].hour);
             *self.source_hours.entry((source, hour)).or_default() += run.len() as u64;
             let day = self
@@ -206,6 +246,7 @@ impl RollupBuilder {
         }
         events.clear();
         self.events = events;
+        self.scratch = sorted;
     }
 
     fn hour(&mut self, hour: i64) -> &mut HourCounts {
