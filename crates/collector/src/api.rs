@@ -361,6 +361,33 @@ impl ViewQuery {
     }
 }
 
+/// The query string of a view, refused in the API's own error shape when
+/// it has an unknown or malformed parameter.
+struct ViewParams(ViewQuery);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ViewParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Query::<ViewQuery>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| ViewParams(q))
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_query",
+                    format!(
+                        "{}; views take sensor, from, to (hours since the epoch) and limit",
+                        e.body_text()
+                    ),
+                )
+            })
+    }
+}
+
 /// Runs a view against the store with the query's filter.
 async fn view<T: Serialize + Send + 'static>(
     state: &AppState,
@@ -385,14 +412,14 @@ async fn sensors(State(state): State<AppState>) -> Result<Json<Vec<SensorOvervie
 
 async fn totals(
     State(state): State<AppState>,
-    Query(query): Query<ViewQuery>,
+    ViewParams(query): ViewParams,
 ) -> Result<impl IntoResponse, ApiError> {
     view(&state, query, |store, filter, _| store.totals(filter)).await
 }
 
 async fn ports(
     State(state): State<AppState>,
-    Query(query): Query<ViewQuery>,
+    ViewParams(query): ViewParams,
 ) -> Result<impl IntoResponse, ApiError> {
     view(&state, query, |store, filter, limit| {
         store.ports(filter, limit)
@@ -402,7 +429,7 @@ async fn ports(
 
 async fn countries(
     State(state): State<AppState>,
-    Query(query): Query<ViewQuery>,
+    ViewParams(query): ViewParams,
 ) -> Result<impl IntoResponse, ApiError> {
     view(&state, query, |store, filter, limit| {
         store.countries(filter, limit)
@@ -412,7 +439,7 @@ async fn countries(
 
 async fn asns(
     State(state): State<AppState>,
-    Query(query): Query<ViewQuery>,
+    ViewParams(query): ViewParams,
 ) -> Result<impl IntoResponse, ApiError> {
     view(&state, query, |store, filter, limit| {
         store.asns(filter, limit)

@@ -438,6 +438,12 @@ async fn public_views_never_show_where_a_sensor_listens() {
     assert_eq!(totals["packets"], truth.packets);
     let (status, _) = get(&bed.router, "/api/v1/totals?sensor=nobody").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, text) = get(&bed.router, "/api/v1/ports?limit=ten").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["error"]["reason"], "bad_query", "{text}");
+    let (status, _) = get(&bed.router, "/api/v1/ports?colour=blue").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     // The operator's own tool still has them.
     assert_eq!(
         bed.collector.store().sensor_addresses("alpha").unwrap(),
