@@ -259,13 +259,9 @@ fn segment_error(err: SegmentError) -> ApiError {
         SegmentError::Archive { source, .. }
             if source.kind() == std::io::ErrorKind::StorageFull =>
         {
-            eprintln!("hirundo serve: {err}");
-            return ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                err.reason(),
-                "the collector's disk is full; keep the segment and try again later",
-            );
+            return disk_full(&err)
         }
+        SegmentError::Store(StoreError::DiskFull(_)) => return disk_full(&err),
         SegmentError::Archive { .. } | SegmentError::Store(_) => {
             return ApiError {
                 reason: err.reason(),
@@ -274,6 +270,17 @@ fn segment_error(err: SegmentError) -> ApiError {
         }
     };
     ApiError::new(status, err.reason(), err.to_string())
+}
+
+/// 507: the sensor keeps the segment and retries later; the operator
+/// reads the log.
+fn disk_full(err: &SegmentError) -> ApiError {
+    eprintln!("hirundo serve: {err}");
+    ApiError::new(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "disk_full",
+        "the collector's disk is full; keep the segment and try again later",
+    )
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -141,8 +141,8 @@ struct State {
     segments: Vec<(i64, u64)>,
 }
 
-fn state(bed: &Bed) -> State {
-    let store = bed.collector.store();
+fn state(collector: &Collector) -> State {
+    let store = collector.store();
     State {
         totals: store.totals(&Filter::ALL).unwrap(),
         ports: store.ports(&Filter::ALL, None).unwrap(),
@@ -186,7 +186,7 @@ async fn a_segment_is_counted_once_however_often_it_arrives() {
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(answer["packets"], truth.packets);
 
-    let after_first = state(&bed);
+    let after_first = state(&bed.collector);
     assert_eq!(after_first.totals.packets, truth.packets);
     assert_eq!(after_first.totals.bytes, truth.bytes);
     assert_eq!(after_first.totals.decoded, truth.decoded);
@@ -196,19 +196,19 @@ async fn a_segment_is_counted_once_however_often_it_arrives() {
     let (status, answer) = send(&bed.router, Put::new("alpha", "0", &bed.alpha, &body)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], "duplicate");
-    assert_eq!(state(&bed), after_first);
+    assert_eq!(state(&bed.collector), after_first);
 
     // Other content under a used number.
     let (other, _) = segment(1_000, 2);
     let (status, answer) = send(&bed.router, Put::new("alpha", "0", &bed.alpha, &other)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_eq!(reason(&answer), "sequence_conflict");
-    assert_eq!(state(&bed), after_first);
+    assert_eq!(state(&bed.collector), after_first);
 
     // The same bytes from another sensor are that sensor's packets.
     let (status, _) = send(&bed.router, Put::new("beta", "0", &bed.beta, &body)).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(state(&bed).totals.packets, 2 * truth.packets);
+    assert_eq!(state(&bed.collector).totals.packets, 2 * truth.packets);
 }
 
 #[tokio::test]
@@ -217,7 +217,7 @@ async fn uploads_without_the_right_token_are_refused_and_change_nothing() {
     let (body, _) = segment(2_000, 3);
     let (status, _) = send(&bed.router, Put::new("beta", "0", &bed.beta, &body)).await;
     assert_eq!(status, StatusCode::CREATED);
-    let before = state(&bed);
+    let before = state(&bed.collector);
 
     let no_token = Put {
         token: None,
@@ -247,7 +247,7 @@ async fn uploads_without_the_right_token_are_refused_and_change_nothing() {
         let (status, answer) = send(&bed.router, put).await;
         assert_eq!((status, reason(&answer)), (want, why), "{answer}");
         assert!(!answer["error"]["message"].as_str().unwrap().is_empty());
-        assert_eq!(state(&bed), before);
+        assert_eq!(state(&bed.collector), before);
     }
 
     // A disabled sensor, then a rotated token.
@@ -265,7 +265,7 @@ async fn uploads_without_the_right_token_are_refused_and_change_nothing() {
         (status, reason(&answer)),
         (StatusCode::UNAUTHORIZED, "wrong_token")
     );
-    assert_eq!(state(&bed), before);
+    assert_eq!(state(&bed.collector), before);
     let (status, _) = send(&bed.router, Put::new("alpha", "1", &new.0, &body)).await;
     assert_eq!(status, StatusCode::CREATED);
 
@@ -292,7 +292,7 @@ async fn broken_bodies_get_a_4xx_that_says_why_and_change_nothing() {
     let bed = bed(1_000_000);
     let (body, _) = segment(5_000, 4);
     assert!(body.len() < 1_000_000, "{}", body.len());
-    let before = state(&bed);
+    let before = state(&bed.collector);
     let truncated = body[..body.len() / 2].to_vec();
     let (big, _) = segment(60_000, 5);
     assert!(big.len() > 1_000_000, "{}", big.len());
@@ -347,7 +347,7 @@ async fn broken_bodies_get_a_4xx_that_says_why_and_change_nothing() {
         let message = answer["error"]["message"].as_str().unwrap_or("");
         assert_eq!((status, reason(&answer)), (want, why), "{answer}");
         assert!(message.contains(says), "{message:?} should say {says:?}");
-        assert_eq!(state(&bed), before);
+        assert_eq!(state(&bed.collector), before);
     }
     // Nothing was archived for refused uploads.
     let archive = bed.collector.data_dir().join("archive");
@@ -392,13 +392,13 @@ async fn import_takes_the_upload_path_and_knows_a_file_it_has_seen() {
             }
         )
     );
-    let after = state(&bed);
+    let after = state(&bed.collector);
     assert_eq!(stored_ports(&after.ports), truth_ports(&truth));
     assert_eq!(
         bed.collector.import(&alpha, &file).unwrap(),
         (0, Accepted::Duplicate)
     );
-    assert_eq!(state(&bed), after);
+    assert_eq!(state(&bed.collector), after);
     // The archive holds the file compressed, and it reads back whole.
     let archived = &store.segments(None).unwrap()[0].archive;
     let raw = std::fs::read(bed.collector.data_dir().join(archived)).unwrap();
@@ -449,4 +449,89 @@ async fn public_views_never_show_where_a_sensor_listens() {
         bed.collector.store().sensor_addresses("alpha").unwrap(),
         [ALPHA_DARKNET]
     );
+}
+
+/// A full disk is a 507 that stores nothing, and the same upload succeeds
+/// once space is freed. Needs root (it mounts a small tmpfs); says SKIPPED
+/// otherwise, or fails under CI=true.
+#[tokio::test]
+async fn a_full_disk_refuses_with_507_and_the_retry_succeeds() {
+    const TEST: &str = "a_full_disk_refuses_with_507_and_the_retry_succeeds";
+    let root = std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false);
+    if !root {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{TEST} needs root under CI"
+        );
+        eprintln!("\n!!! SKIPPED: {TEST}: not root (it mounts a tmpfs) !!!\n");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=6m", "tmpfs"])
+        .arg(&mount)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "{TEST}: mount tmpfs");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.clone());
+
+    let collector = Arc::new(Collector::open(&mount, None).unwrap());
+    let store = collector.store().clone();
+    let (_, token) = registry::add_sensor(
+        store.as_ref(),
+        "alpha",
+        "JP",
+        NetworkType::Xdsl,
+        &[ALPHA_DARKNET.to_string()],
+    )
+    .unwrap();
+    let router = hirundo_collector::router(collector.clone(), 2);
+    let (body, truth) = segment(30_000, 8);
+    // Leave less room than the segment needs.
+    let free = {
+        let out = std::process::Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(&mount)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let filler = mount.join("filler");
+    let keep = body.len() as u64 / 2;
+    std::fs::write(&filler, vec![0u8; free.saturating_sub(keep) as usize]).unwrap();
+    let before = state(&collector);
+
+    let (status, answer) = send(&router, Put::new("alpha", "0", &token.0, &body)).await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{answer}");
+    assert_eq!(reason(&answer), "disk_full");
+    assert_eq!(
+        state(&collector),
+        before,
+        "{TEST}: a refused upload stores nothing"
+    );
+
+    std::fs::remove_file(&filler).unwrap();
+    let (status, answer) = send(&router, Put::new("alpha", "0", &token.0, &body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(state(&collector).totals.packets, truth.packets);
 }

@@ -25,7 +25,11 @@ pub enum StoreError {
     /// not a hirundo database, or damaged).
     #[error("{path}: {why}")]
     Incompatible { path: String, why: String },
-    /// The backend failed (disk full, I/O error, locked too long).
+    /// The volume that holds the store is full; nothing was stored. Worth
+    /// retrying once space is freed.
+    #[error("store: {0}")]
+    DiskFull(String),
+    /// The backend failed (I/O error, locked too long).
     #[error("store: {0}")]
     Backend(String),
 }

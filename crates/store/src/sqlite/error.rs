@@ -27,11 +27,13 @@ impl<T> Context<T> for Result<T, rusqlite::Error> {
 /// The error as the operator should read it: what was being done, and for
 /// the failures they can act on, what to do.
 pub(crate) fn backend(what: &str, e: &rusqlite::Error) -> StoreError {
-    StoreError::Backend(match e.sqlite_error_code() {
-        Some(ErrorCode::DiskFull) => format!(
+    if e.sqlite_error_code() == Some(ErrorCode::DiskFull) {
+        return StoreError::DiskFull(format!(
             "{what}: the disk is full; free space on the volume that holds the database \
              (nothing of this operation was stored)"
-        ),
+        ));
+    }
+    StoreError::Backend(match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
             "{what}: another connection held the database for more than {} s; \
              retry, or stop the process that holds it",
