@@ -9,7 +9,7 @@ use hirundo_rollup::rollup_capture;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(got) = rollup_capture(Box::new(Cursor::new(data.to_vec())), None) else {
+    let Ok(got) = rollup_capture(Box::new(Cursor::new(data.to_vec())), None, u64::MAX) else {
         return;
     };
     let r = got.rollup;

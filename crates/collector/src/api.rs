@@ -252,6 +252,10 @@ async fn upload(
 
 fn segment_error(err: SegmentError) -> ApiError {
     let status = match &err {
+        SegmentError::NotACapture {
+            source: hirundo_rollup::IngestError::TooManyRecords { .. },
+            ..
+        } => StatusCode::PAYLOAD_TOO_LARGE,
         SegmentError::DigestMismatch { .. } | SegmentError::NotACapture { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }

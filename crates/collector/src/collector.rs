@@ -22,6 +22,12 @@ use crate::tls::hex;
 /// smaller; the limit bounds the memory an upload can hold.
 pub const DEFAULT_MAX_SEGMENT_BYTES: usize = 80 << 20;
 
+/// The most records an uploaded segment may hold. A sensor's 64 MiB
+/// segment holds at most about 1.4 million (64-byte frames); the limit
+/// keeps a small, highly compressible body of spoofed sources from
+/// inflating the roll-up's per-source tables.
+pub const MAX_SEGMENT_RECORDS: u64 = 4_000_000;
+
 /// What the collector needs at hand for every segment.
 pub struct Collector {
     data: PathBuf,
@@ -60,6 +66,10 @@ impl SegmentError {
     pub fn reason(&self) -> &'static str {
         match self {
             SegmentError::DigestMismatch { .. } => "digest_mismatch",
+            SegmentError::NotACapture {
+                source: IngestError::TooManyRecords { .. },
+                ..
+            } => "too_many_records",
             SegmentError::NotACapture { .. } => "not_a_capture",
             SegmentError::Conflict { .. } => "sequence_conflict",
             SegmentError::Archive { .. } => "archive_failed",
@@ -164,8 +174,11 @@ impl Collector {
                     _ => out.write_all(&body),
                 })
             });
-            let ingested =
-                rollup_capture(Box::new(io::Cursor::new(body.clone())), self.attribution());
+            let ingested = rollup_capture(
+                Box::new(io::Cursor::new(body.clone())),
+                self.attribution(),
+                MAX_SEGMENT_RECORDS,
+            );
             (
                 ingested,
                 staging.join().expect("the archive thread does not panic"),
@@ -206,9 +219,11 @@ impl Collector {
         }
         let seq = segments.iter().map(|s| s.seq + 1).max().unwrap_or(0);
         let size = fs::metadata(path).map_err(io_err)?.len();
+        // The operator's own file: no record limit.
         let ingested = rollup_capture(
             Box::new(File::open(path).map_err(io_err)?),
             self.attribution(),
+            u64::MAX,
         )
         .map_err(|source| ImportError::Segment(SegmentError::NotACapture { seq, source }))?;
         let archive = self.archive_path(sensor, seq, ingested.compression);

@@ -16,6 +16,7 @@ fn main() {
         let got = rollup_capture(
             Box::new(std::io::Cursor::new(bytes.clone())),
             enrich.then_some(&enrichment as _),
+            u64::MAX,
         )
         .expect("capture");
         let secs = started.elapsed().as_secs_f64();

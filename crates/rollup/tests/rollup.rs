@@ -33,7 +33,12 @@ fn a_simulated_capture_rolls_up_to_its_truth() {
     .unwrap()
     .summary;
     let compressed = zstd::encode_all(&pcap[..], 1).unwrap();
-    let got = rollup_capture(Box::new(Cursor::new(compressed)), Some(&enrichment)).unwrap();
+    let got = rollup_capture(
+        Box::new(Cursor::new(compressed)),
+        Some(&enrichment),
+        u64::MAX,
+    )
+    .unwrap();
     let r = got.rollup;
 
     assert_eq!(
@@ -123,11 +128,16 @@ fn a_broken_capture_is_refused_whole() {
         ..SimConfig::default()
     };
     simulate_with(&config, "x", &mut pcap, None).unwrap();
+    let whole = pcap.clone();
     pcap.truncate(pcap.len() - 7);
-    let err = rollup_capture(Box::new(Cursor::new(pcap)), None).unwrap_err();
+    let err = rollup_capture(Box::new(Cursor::new(pcap)), None, u64::MAX).unwrap_err();
     assert!(err.to_string().contains("not a whole capture"), "{err}");
-    let err = rollup_capture(Box::new(Cursor::new(b"hello".to_vec())), None).unwrap_err();
+    let err = rollup_capture(Box::new(Cursor::new(b"hello".to_vec())), None, u64::MAX).unwrap_err();
     assert!(err.to_string().contains("not a whole capture"), "{err}");
+    // 1,000 records pass a limit of 1,000 and not one of 999.
+    assert!(rollup_capture(Box::new(Cursor::new(whole.clone())), None, 1_000).is_ok());
+    let err = rollup_capture(Box::new(Cursor::new(whole)), None, 999).unwrap_err();
+    assert!(err.to_string().contains("more than 999 records"), "{err}");
 }
 
 /// A source-day in the model: packets, ports, tags, first and last.
