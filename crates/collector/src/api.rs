@@ -1,16 +1,7 @@
 //! The HTTP API, versioned under `/api/v1`, and the first web page.
 //!
-//! Sensors upload with
-//!
-//! ```text
-//! PUT /api/v1/sensors/{name}/segments/{seq}
-//! Authorization: Bearer <token>
-//! Hirundo-Sha256: <hex SHA-256 of the body>
-//! Hirundo-Health: <SensorHealth as JSON>          (optional)
-//! <body: a pcap or pcapng segment, zstd- or gzip-compressed or plain>
-//! ```
-//!
-//! and get `201` (stored now) or `200` (stored before; not counted again),
+//! Sensors upload as `hirundo-wire` describes (a `PUT` of the segment with
+//! its token, digest and health) and get `201` (stored now) or `200` (stored before; not counted again),
 //! both only after the segment is durably committed, so a sensor may
 //! delete its copy on either. Every refusal is a 4xx with a JSON body
 //! `{"error": {"status", "reason", "message"}}`, counted by reason:
@@ -52,7 +43,7 @@ pub fn router(collector: Arc<Collector>, concurrent_ingests: usize) -> Router {
     };
     Router::new()
         .route("/", get(index))
-        .route("/api/v1/sensors/{name}/segments/{seq}", put(put_segment))
+        .route(hirundo_wire::UPLOAD_ROUTE, put(put_segment))
         .route("/api/v1/sensors", get(sensors))
         .route("/api/v1/totals", get(totals))
         .route("/api/v1/ports", get(ports))
@@ -302,27 +293,15 @@ fn digest_header(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
         )
     };
     let value = headers
-        .get("hirundo-sha256")
+        .get(hirundo_wire::SHA256_HEADER)
         .ok_or_else(|| bad("missing"))?
         .to_str()
         .map_err(|_| bad("not text"))?;
-    parse_hex32(value).ok_or_else(|| bad("not 64 hex digits"))
-}
-
-fn parse_hex32(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    hirundo_wire::parse_sha256(value).ok_or_else(|| bad("not 64 hex digits"))
 }
 
 fn health_header(headers: &HeaderMap) -> Result<Option<SensorHealth>, ApiError> {
-    let Some(value) = headers.get("hirundo-health") else {
+    let Some(value) = headers.get(hirundo_wire::HEALTH_HEADER) else {
         return Ok(None);
     };
     let bad = |why: String| {

@@ -15,7 +15,7 @@ use hirundo_store::{Committed, NewSegment, Sensor, SqliteStore, Store, StoreErro
 use hirundo_summary::Attribution;
 use sha2::{Digest, Sha256};
 
-use crate::tls::hex;
+use hirundo_wire::hex;
 
 /// The largest segment body the collector takes by default. Sensors rotate
 /// at 64 MiB of pcap before compression, so their segments are always

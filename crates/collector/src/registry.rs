@@ -9,7 +9,7 @@ use hirundo_fingerprint::Prefix;
 use hirundo_store::{NetworkType, NewSensor, Sensor, Store, StoreError, TokenHash};
 use sha2::{Digest, Sha256};
 
-use crate::tls::hex;
+use hirundo_wire::hex;
 
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]

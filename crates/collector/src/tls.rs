@@ -107,11 +107,7 @@ impl Identity {
 
 /// SHA-256 of a certificate, lower-case hex.
 pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
-    hex(&Sha256::digest(cert.as_ref()))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hirundo_wire::hex(&Sha256::digest(cert.as_ref()))
 }
 
 #[cfg(unix)]

@@ -13,15 +13,7 @@ use sha2::{Digest, Sha256};
 /// Parses a fingerprint as `hirundo serve` prints it: 64 hex digits,
 /// optionally in colon-separated pairs, either case.
 pub fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
-    let hex: String = text.chars().filter(|c| *c != ':').collect();
-    if hex.len() != 64 || !hex.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    hirundo_wire::parse_sha256(text)
 }
 
 #[derive(Debug)]
@@ -107,13 +99,11 @@ struct FingerprintMismatch([u8; 32]);
 
 impl std::fmt::Display for FingerprintMismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the collector's certificate has SHA-256 ")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
         write!(
             f,
-            ", not the pinned fingerprint; check --fingerprint against what `hirundo serve` printed"
+            "the collector's certificate has SHA-256 {}, not the pinned fingerprint; \
+             check --fingerprint against what `hirundo serve` printed",
+            hirundo_wire::hex(&self.0)
         )
     }
 }

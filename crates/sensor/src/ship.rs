@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hirundo_store::SensorHealth;
+use hirundo_wire::{SensorHealth, HEALTH_HEADER, SHA256_HEADER};
 use sha2::{Digest, Sha256};
 
 use crate::spool::{Spool, Spooled};
@@ -139,21 +139,19 @@ impl Shipper {
                 }
             }
         };
-        let digest: String = Sha256::digest(&body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = hirundo_wire::hex(&Sha256::digest(&body));
         let health = serde_json::to_string(&self.health()).expect("health serialises");
         let url = format!(
-            "{}/api/v1/sensors/{}/segments/{}",
-            self.config.collector, self.config.sensor, segment.seq
+            "{}{}",
+            self.config.collector,
+            hirundo_wire::upload_path(&self.config.sensor, segment.seq)
         );
         let answer = self
             .agent
             .put(&url)
             .set("Authorization", &format!("Bearer {}", self.config.token))
-            .set("Hirundo-Sha256", &digest)
-            .set("Hirundo-Health", &health)
+            .set(SHA256_HEADER, &digest)
+            .set(HEALTH_HEADER, &health)
             .set("Content-Type", "application/octet-stream")
             .send_bytes(&body);
         let (status, text) = match answer {

@@ -22,6 +22,8 @@
 mod sqlite;
 mod types;
 
+/// What a sensor reports of itself; the store keeps the latest.
+pub use hirundo_wire::SensorHealth;
 pub use sqlite::SqliteStore;
 pub use types::*;
 

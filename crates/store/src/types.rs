@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 use hirundo_fingerprint::Tags;
 use hirundo_rollup::{ErrorCounts, PortKey, PortProto};
+use hirundo_wire::SensorHealth;
 use serde::{Deserialize, Serialize};
 
 /// A sensor's number in the store, assigned at registration, never reused.
@@ -188,32 +189,7 @@ pub struct SegmentRecord {
 }
 
 fn hex32<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    s.serialize_str(&hex)
-}
-
-/// What a sensor says of itself with each upload.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SensorHealth {
-    /// When the sensor wrote this report, nanoseconds since the epoch.
-    pub reported_ns: i64,
-    /// Packets the kernel delivered to the capture ring since the sensor
-    /// started, and packets it dropped because the ring was full.
-    pub kernel_packets: u64,
-    pub kernel_drops: u64,
-    /// Segments and bytes waiting in the spool, and the spool's cap.
-    pub spool_segments: u64,
-    pub spool_bytes: u64,
-    pub spool_cap_bytes: u64,
-    /// Whether capture is paused because the spool is full, how many times
-    /// it has paused, and the packets the ring delivered but the sensor
-    /// could not keep while paused.
-    pub paused: bool,
-    pub pauses: u64,
-    pub not_captured: u64,
-    /// Segments the sensor set aside because the collector refused them.
-    pub quarantined: u64,
+    s.serialize_str(&hirundo_wire::hex(bytes))
 }
 
 /// An upload the collector refused.
