@@ -15,10 +15,9 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -36,22 +35,9 @@ const MAC_B: [u8; 6] = [0x02, 0x68, 0x61, 0x66, 0x00, 0x0b];
 /// Longer than a block timeout, so the last block has been handed over.
 const SETTLE: Duration = Duration::from_millis(400);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Says loudly that the test did not run, and fails instead under CI=true.
-/// Written to the real stderr, not through `eprintln!`, which the test
-/// harness swallows for a passing test.
 fn skip(why: &str) {
-    assert!(
-        !in_ci(),
-        "CI=true but the live capture test cannot run: {why}"
-    );
-    let _ = writeln!(
-        io::stderr().lock(),
-        "\n!!! SKIPPED live capture test: {why} !!!\n"
-    );
+    hirundo_testbed::skip("live capture test", why);
 }
 
 #[test]
@@ -483,11 +469,8 @@ fn in_namespace<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> T {
 }
 
 fn find_ip() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join("ip"))
-        .find(|p| p.is_file())
+    let tools = hirundo_testbed::Tools::find(&["ip"]).ok()?;
+    Some(tools.path("ip").to_path_buf())
 }
 
 enum Setup {
@@ -576,21 +559,7 @@ impl Testbed {
     }
 
     fn ip(&self, args: &[&str]) -> Result<String, String> {
-        let output = Command::new(&self.ip)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(format!(
-                "ip {} failed with {}: {}",
-                args.join(" "),
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        }
+        hirundo_testbed::ip(&self.ip, args)
     }
 }
 
@@ -598,35 +567,17 @@ impl Drop for Testbed {
     fn drop(&mut self) {
         // Deleting a namespace deletes its end of the veth pair, and so the
         // pair.
-        for ns in [&self.ns_a, &self.ns_b] {
-            let _ = Command::new(&self.ip)
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
+        hirundo_testbed::delete_namespaces(&self.ip, [self.ns_a.as_str(), self.ns_b.as_str()]);
     }
 }
 
 /// Removes namespaces of this test left by a run that was killed (SIGKILL
 /// skips Drop): ours by name, and only if their process is gone.
 fn remove_stale_namespaces(ip: &Path) {
-    let Ok(entries) = std::fs::read_dir("/var/run/netns") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix("hafA")
-            .or_else(|| name.strip_prefix("hafB"))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = Command::new(ip)
-                .args(["netns", "del", &name])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
+    hirundo_testbed::remove_stale_namespaces(ip, |name| {
+        name.strip_prefix("hafA")
+            .or_else(|| name.strip_prefix("hafB"))?
+            .parse()
+            .ok()
+    });
 }

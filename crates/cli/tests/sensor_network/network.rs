@@ -19,7 +19,7 @@
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::sensor_network::tools::Tools;
 
@@ -185,20 +185,7 @@ impl Network {
     }
 
     fn ip(&self, args: &[&str]) -> Result<(), String> {
-        let output = Command::new(&self.ip)
-            .args(args)
-            .output()
-            .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "ip {} failed with {}: {}",
-                args.join(" "),
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        }
+        hirundo_testbed::ip(&self.ip, args).map(drop)
     }
 }
 
@@ -207,34 +194,17 @@ impl Drop for Network {
         // Deleting a namespace deletes its veth ends, and with them the
         // peers. The processes inside are gone already: their guards are
         // declared after the network, so they drop first.
-        for ns in [&self.internet, &self.sensor, &self.collector] {
-            let _ = Command::new(&self.ip)
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
+        hirundo_testbed::delete_namespaces(
+            &self.ip,
+            [&self.internet, &self.sensor, &self.collector].map(String::as_str),
+        );
     }
 }
 
 /// Removes namespaces of this test left behind by a run that was killed
 /// (SIGKILL skips Drop): ours by prefix, and only if their process is gone.
 fn remove_stale_namespaces(ip: &Path) {
-    let Ok(entries) = std::fs::read_dir("/run/netns") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(PREFIX) else {
-            continue;
-        };
-        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = Command::new(ip)
-                .args(["netns", "del", &name])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
+    hirundo_testbed::remove_stale_namespaces(ip, |name| {
+        name.strip_prefix(PREFIX)?.split('-').next()?.parse().ok()
+    });
 }

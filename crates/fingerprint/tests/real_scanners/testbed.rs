@@ -275,20 +275,7 @@ impl Testbed {
     }
 
     fn ip(&self, args: &[&str]) -> Result<(), String> {
-        let output = Command::new(&self.ip)
-            .args(args)
-            .output()
-            .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "ip {} failed with {}: {}",
-                args.join(" "),
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        }
+        hirundo_testbed::ip(&self.ip, args).map(drop)
     }
 }
 
@@ -296,12 +283,10 @@ impl Drop for Testbed {
     fn drop(&mut self) {
         // Deleting a namespace deletes the veth pair with it. The processes
         // inside are gone already: their guards drop before the testbed.
-        for ns in [&self.scanner_ns, &self.darknet_ns] {
-            let _ = Command::new(&self.ip)
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
+        hirundo_testbed::delete_namespaces(
+            &self.ip,
+            [self.scanner_ns.as_str(), self.darknet_ns.as_str()],
+        );
     }
 }
 
@@ -440,27 +425,12 @@ impl Drop for Process {
 /// Removes this test's namespaces left behind by a run that was killed
 /// (SIGKILL skips Drop): ours by name, and only if their process is gone.
 fn remove_stale_namespaces(ip: &Path) {
-    let Ok(entries) = std::fs::read_dir("/run/netns") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name
+    hirundo_testbed::remove_stale_namespaces(ip, |name| {
+        let rest = name
             .strip_prefix("hrd-scan-")
-            .or_else(|| name.strip_prefix("hrd-dark-"))
-        else {
-            continue;
-        };
-        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = Command::new(ip)
-                .args(["netns", "del", &name])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
+            .or_else(|| name.strip_prefix("hrd-dark-"))?;
+        rest.split('-').next()?.parse().ok()
+    });
 }
 
 /// The last lines of a file, for assertion messages.
