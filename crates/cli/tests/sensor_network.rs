@@ -32,6 +32,7 @@ mod sensor_network {
     pub mod tools;
 }
 
+use hirundo_summary::Summary;
 use sensor_network::hirundo::{
     analyze, hirundo, next_seq, sensor_run, simulate, spool_contents, summary_ports, Collector,
     Report, Stored,
@@ -198,6 +199,61 @@ fn kernel_counters(test: &str, stored: &Stored) -> (u64, u64) {
     (health.kernel_packets, health.kernel_drops)
 }
 
+/// What both live tests require once the sensor has stopped: dk0 got every
+/// frame and sent none, the ring dropped nothing, the sensor kept and
+/// shipped everything, and the collector holds exactly `analyze`'s counts
+/// in the segments the sensor made, each once. Returns how many it made.
+fn assert_delivered(
+    test: &str,
+    net: &Network,
+    collector: &Collector,
+    spool: &Path,
+    report: &Report,
+    truth: &Summary,
+) -> u64 {
+    let (received, rx_dropped, sent) = darknet_counters(net);
+    let stored = collector.stored();
+    let (kernel_packets, kernel_drops) = kernel_counters(test, &stored);
+    eprintln!(
+        "{test}: collector stored {} packets in {} segments, {} ports (analyze: {} packets, {} ports); \
+         dk0 received {received} ({rx_dropped} dropped), sent {sent}; \
+         kernel {kernel_packets} packets, {kernel_drops} dropped",
+        stored.totals.packets,
+        stored.segments.len(),
+        stored.ports.len(),
+        truth.packets,
+        truth.ports.len()
+    );
+    assert_eq!(
+        (received, rx_dropped),
+        (truth.packets, 0),
+        "{test}: dk0 received every frame"
+    );
+    assert_eq!(
+        sent, 0,
+        "{test}: the sensor's darknet interface sent frames"
+    );
+    assert_eq!(kernel_drops, 0, "{test}: the capture ring dropped packets");
+    assert_eq!(
+        (
+            report.captured,
+            report.not_captured,
+            report.quarantined,
+            report.left
+        ),
+        (truth.packets, 0, 0, 0),
+        "{test}: the sensor's report (captured, not captured, quarantined, left)"
+    );
+    stored.assert_is(test, truth);
+    let made = next_seq(spool);
+    assert_eq!(
+        stored.assert_contiguous(test),
+        [made],
+        "{test}: every segment the sensor made is stored once"
+    );
+    made
+}
+
 /// 300,000 packets at 50,000 packets/s into a live sensor: the collector
 /// holds every one, port by port, and the darknet interface sent nothing.
 #[test]
@@ -254,47 +310,7 @@ fn live_capture_counts_every_replayed_packet_exactly() {
     // Let the last segment age out and ship, then stop the sensor.
     std::thread::sleep(Duration::from_secs(2));
     let report = stop_sensor(&tools, &mut sensor, &collector);
-    let (received, rx_dropped, sent) = darknet_counters(&net);
-    eprintln!("{TEST}: dk0 received {received} frames ({rx_dropped} dropped), sent {sent}");
-
-    let stored = collector.stored();
-    let (kernel_packets, kernel_drops) = kernel_counters(TEST, &stored);
-    eprintln!(
-        "{TEST}: collector stored {} packets in {} segments, {} ports (analyze: {} packets, {} ports); \
-         sensor reported {kernel_packets} packets from the kernel, {kernel_drops} dropped",
-        stored.totals.packets,
-        stored.segments.len(),
-        stored.ports.len(),
-        truth.packets,
-        truth.ports.len()
-    );
-    assert_eq!(
-        (received, rx_dropped),
-        (PACKETS, 0),
-        "{TEST}: dk0 received every frame"
-    );
-    assert_eq!(
-        sent, 0,
-        "{TEST}: the sensor's darknet interface sent frames"
-    );
-    assert_eq!(kernel_drops, 0, "{TEST}: the capture ring dropped packets");
-    assert_eq!(
-        (
-            report.captured,
-            report.not_captured,
-            report.quarantined,
-            report.left
-        ),
-        (PACKETS, 0, 0, 0),
-        "{TEST}: the sensor's report (captured, not captured, quarantined, left)"
-    );
-    stored.assert_is(TEST, &truth);
-    let made = next_seq(&spool);
-    assert_eq!(
-        stored.assert_contiguous(TEST),
-        [made],
-        "{TEST}: segments made vs stored"
-    );
+    let made = assert_delivered(TEST, &net, &collector, &spool, &report, &truth);
     assert_eq!(
         (report.shipped, report.duplicates),
         (made, 0),
@@ -454,51 +470,11 @@ fn faults_lose_nothing_and_count_nothing_twice() {
     let report = stop_sensor(&tools, &mut sensor, &collector);
     let stderr = sensor.stderr();
     let not_shipped = stderr.lines().filter(|l| l.contains("not shipped")).count();
-    let (received, rx_dropped, sent) = darknet_counters(&net);
-
-    let stored = collector.stored();
-    let (kernel_packets, kernel_drops) = kernel_counters(TEST, &stored);
-    let made = next_seq(&spool);
+    let made = assert_delivered(TEST, &net, &collector, &spool, &report, &truth);
     eprintln!(
         "{TEST}: sensor made {made} segments and shipped {} uploads, {} of them already stored \
          (acknowledged duplicates), after {} retries ({not_shipped} failed uploads logged)",
         report.shipped, report.duplicates, report.retries
-    );
-    eprintln!(
-        "{TEST}: collector stored {} packets in {} segments, {} ports (analyze: {} packets, {} ports); \
-         dk0 received {received} ({rx_dropped} dropped), sent {sent}; \
-         kernel {kernel_packets} packets, {kernel_drops} dropped",
-        stored.totals.packets,
-        stored.segments.len(),
-        stored.ports.len(),
-        truth.packets,
-        truth.ports.len()
-    );
-    assert_eq!(
-        (received, rx_dropped),
-        (PACKETS, 0),
-        "{TEST}: dk0 received every frame"
-    );
-    assert_eq!(
-        sent, 0,
-        "{TEST}: the sensor's darknet interface sent frames"
-    );
-    assert_eq!(kernel_drops, 0, "{TEST}: the capture ring dropped packets");
-    assert_eq!(
-        (
-            report.captured,
-            report.not_captured,
-            report.quarantined,
-            report.left
-        ),
-        (PACKETS, 0, 0, 0),
-        "{TEST}: the sensor's report (captured, not captured, quarantined, left)"
-    );
-    stored.assert_is(TEST, &truth);
-    assert_eq!(
-        stored.assert_contiguous(TEST),
-        [made],
-        "{TEST}: every segment the sensor made is stored once"
     );
     assert_eq!(
         report.shipped - report.duplicates,
