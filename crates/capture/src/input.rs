@@ -137,33 +137,38 @@ pub(crate) fn decompressed(
     let head = &head[..len];
     let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.to_vec()).chain(raw));
     let unsupported = |what| Err(ReadError::new(0, ReadErrorKind::Unsupported { what }));
-    if head.starts_with(&[0x1f, 0x8b]) {
-        // Multi-member: `cat a.gz b.gz` and pigz output are one stream.
-        let gz = flate2::read::MultiGzDecoder::new(whole);
-        Ok((
-            Box::new(Labelled {
-                inner: gz,
-                what: "gzip",
-            }),
-            Compression::Gzip,
-        ))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let zst = zstd::Decoder::new(whole).map_err(|e| ReadError::io(0, e))?;
-        Ok((
-            Box::new(Labelled {
-                inner: zst,
-                what: "zstd",
-            }),
-            Compression::Zstd,
-        ))
-    } else if head.starts_with(b"BZh") {
-        unsupported("bzip2-compressed (decompress it first, or recompress with gzip or zstd)")
-    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        unsupported("xz-compressed (decompress it first, or recompress with gzip or zstd)")
-    } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
-        unsupported("lz4-compressed (decompress it first, or recompress with gzip or zstd)")
-    } else {
-        Ok((whole, Compression::None))
+    match Compression::of(head) {
+        Compression::Gzip => {
+            // Multi-member: `cat a.gz b.gz` and pigz output are one stream.
+            let gz = flate2::read::MultiGzDecoder::new(whole);
+            Ok((
+                Box::new(Labelled {
+                    inner: gz,
+                    what: "gzip",
+                }),
+                Compression::Gzip,
+            ))
+        }
+        Compression::Zstd => {
+            let zst = zstd::Decoder::new(whole).map_err(|e| ReadError::io(0, e))?;
+            Ok((
+                Box::new(Labelled {
+                    inner: zst,
+                    what: "zstd",
+                }),
+                Compression::Zstd,
+            ))
+        }
+        Compression::None if head.starts_with(b"BZh") => {
+            unsupported("bzip2-compressed (decompress it first, or recompress with gzip or zstd)")
+        }
+        Compression::None if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) => {
+            unsupported("xz-compressed (decompress it first, or recompress with gzip or zstd)")
+        }
+        Compression::None if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) => {
+            unsupported("lz4-compressed (decompress it first, or recompress with gzip or zstd)")
+        }
+        Compression::None => Ok((whole, Compression::None)),
     }
 }
 

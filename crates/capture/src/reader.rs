@@ -32,6 +32,21 @@ pub enum Compression {
     Zstd,
 }
 
+impl Compression {
+    /// The compression a stream starting with `head` has, by its magic
+    /// number: what the reader decompresses, and the collector names its
+    /// archive by.
+    pub fn of(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
 impl fmt::Display for Compression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -161,7 +161,7 @@ impl Collector {
         // The archive is written (and synced, the slow part) while the
         // segment is rolled up; it gets its final name only if the roll-up
         // succeeds.
-        let compression = sniff(&body);
+        let compression = Compression::of(&body);
         let archive = self.archive_path(sensor, seq, compression);
         let (ingested, staged) = std::thread::scope(|scope| {
             let staging = scope.spawn(|| {
@@ -346,16 +346,6 @@ impl Drop for Staged {
         if !self.published {
             let _ = fs::remove_file(&self.tmp);
         }
-    }
-}
-
-/// The compression of a body, by its first bytes, as the capture reader
-/// will find it.
-fn sniff(body: &[u8]) -> Compression {
-    match body {
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
-        [0x1f, 0x8b, ..] => Compression::Gzip,
-        _ => Compression::None,
     }
 }
 
