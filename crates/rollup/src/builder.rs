@@ -316,11 +316,11 @@ impl RollupBuilder {
                     last_ns: acc.last_ns,
                     cc: about.cc,
                     asn: about.asn,
-                    research: about.research.clone(),
+                    research: about.research.map(str::to_string),
                 }
             })
             .collect();
-        let names: HashMap<u32, &str> = who.iter().map(|w| (w.asn, w.name.as_str())).collect();
+        let names: HashMap<u32, &str> = who.iter().map(|w| (w.asn, w.name)).collect();
 
         let mut countries: Vec<CountryHour> = countries
             .into_iter()
@@ -355,16 +355,17 @@ impl RollupBuilder {
     }
 }
 
-/// What the attribution says of one source, owned.
-struct Who {
+/// What the attribution says of one source, borrowed from it: nothing is
+/// allocated per source.
+struct Who<'a> {
     cc: [u8; 2],
     asn: u32,
-    name: String,
-    research: Option<String>,
+    name: &'a str,
+    research: Option<&'a str>,
 }
 
-impl Who {
-    fn of(source: IpAddr, attribution: Option<&dyn Attribution>) -> Who {
+impl<'a> Who<'a> {
+    fn of(source: IpAddr, attribution: Option<&'a dyn Attribution>) -> Who<'a> {
         let unknown = *UNKNOWN_COUNTRY
             .as_bytes()
             .first_chunk::<2>()
@@ -373,7 +374,7 @@ impl Who {
             return Who {
                 cc: unknown,
                 asn: 0,
-                name: String::new(),
+                name: "",
                 research: None,
             };
         };
@@ -381,8 +382,8 @@ impl Who {
         Who {
             cc: about.country.map_or(unknown, |(cc, _)| cc),
             asn: about.asn.map_or(0, |a| a.asn),
-            name: about.asn.map_or(String::new(), |a| a.name.to_string()),
-            research: about.research_organisation.map(str::to_string),
+            name: about.asn.map_or("", |a| a.name),
+            research: about.research_organisation,
         }
     }
 }
