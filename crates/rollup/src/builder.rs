@@ -5,8 +5,10 @@ use hirundo_fingerprint::Tags;
 use hirundo_packet::{protocol, AddrKey};
 use hirundo_summary::{Attribution, Outcome, PortProto, UNKNOWN_COUNTRY};
 
+use crate::sketch::source_hash;
 use crate::{
-    day_of_hour, hour_of, AsnHour, CountryHour, HourCounts, PortHour, PortKey, Rollup, SourceDay,
+    day_of_hour, hour_of, AsnHour, Cell, CellSketch, CountryHour, DaySketch, DaySources,
+    HourCounts, PortHour, PortKey, Rollup, SourceDay,
 };
 
 /// Accumulates records into a [`Rollup`].
@@ -17,9 +19,12 @@ use crate::{
 /// source (its hours, days, ports, first and last packet) comes from
 /// sorting those events every [`COMPACT_AT`] and folding the runs: sorting
 /// is cheaper than keeping a growing table per (hour, source) whose every
-/// lookup misses the cache. Countries and ASes are looked up once per distinct
-/// source, never per packet.
-pub struct RollupBuilder {
+/// lookup misses the cache. Countries, ASes and research organisations are
+/// looked up once per distinct source, when it is first seen, never per
+/// packet: the research flag then splits the per-port counts as they are
+/// made, and the folds know each source's country.
+pub struct RollupBuilder<'a> {
+    attribution: Option<&'a dyn Attribution>,
     packets: u64,
     bytes: u64,
     decoded: u64,
@@ -30,12 +35,21 @@ pub struct RollupBuilder {
     /// common case (the same hour as the last record) without a search.
     hours: Vec<HourCounts>,
     current: usize,
-    /// `hour << 17 | PortKey::to_u32()` → packets.
+    /// `hour << 18 | research << 17 | PortKey::to_u32()` → packets.
     ports: HashMap<i64, u64>,
     /// Source address → its number, an index into `sources`.
     v4: HashMap<u32, u32>,
     v6: HashMap<u128, u32>,
     sources: Vec<AddrKey>,
+    /// Per source number: what the attribution says of it, and its hash
+    /// for the sketches.
+    who: Vec<Who<'a>>,
+    hashes: Vec<u32>,
+    /// (hour, `PortKey::to_u32()`, country) → probes, research scanners
+    /// and backscatter left out.
+    cells: HashMap<(i64, u32, [u8; 2]), (u64, CellSketch)>,
+    /// UTC day → every source of the day.
+    day_sketches: HashMap<i64, DaySketch>,
     /// One per decoded record since the last compaction.
     events: Vec<Event>,
     /// Events folded so far: (source number, hour) → packets, and
@@ -86,9 +100,12 @@ impl Event {
     };
 }
 
-impl RollupBuilder {
-    pub fn new() -> Self {
+impl<'a> RollupBuilder<'a> {
+    /// A builder that attributes sources with `attribution` (unknown for
+    /// all when `None`).
+    pub fn new(attribution: Option<&'a dyn Attribution>) -> Self {
         RollupBuilder {
+            attribution,
             packets: 0,
             bytes: 0,
             decoded: 0,
@@ -101,6 +118,10 @@ impl RollupBuilder {
             v4: HashMap::new(),
             v6: HashMap::new(),
             sources: Vec::new(),
+            who: Vec::new(),
+            hashes: Vec::new(),
+            cells: HashMap::new(),
+            day_sketches: HashMap::new(),
             events: Vec::new(),
             source_hours: HashMap::new(),
             source_days: HashMap::new(),
@@ -147,6 +168,21 @@ impl RollupBuilder {
         } += 1;
         self.decoded += 1;
 
+        let next = self.sources.len() as u32;
+        let id = match source {
+            AddrKey::V4(a) => *self.v4.entry(a).or_insert(next),
+            AddrKey::V6(a) => *self.v6.entry(a).or_insert(next),
+        };
+        if id == next {
+            self.sources.push(source);
+            self.who
+                .push(Who::of(IpAddr::from(source), self.attribution));
+            self.hashes.push(source_hash(source));
+        }
+        let research = self.who[id as usize].research.is_some();
+        if research {
+            self.hours[self.current].research += 1;
+        }
         let port = dst_port
             .and_then(|port| match proto {
                 protocol::TCP => Some(PortKey::new(PortProto::Tcp, port)),
@@ -155,15 +191,10 @@ impl RollupBuilder {
             })
             .map_or(NO_PORT, PortKey::to_u32);
         if port != NO_PORT {
-            *self.ports.entry(hour << 17 | i64::from(port)).or_default() += 1;
-        }
-        let next = self.sources.len() as u32;
-        let id = match source {
-            AddrKey::V4(a) => *self.v4.entry(a).or_insert(next),
-            AddrKey::V6(a) => *self.v6.entry(a).or_insert(next),
-        };
-        if id == next {
-            self.sources.push(source);
+            *self
+                .ports
+                .entry(hour << 18 | i64::from(research) << 17 | i64::from(port))
+                .or_default() += 1;
         }
         self.events.push(Event {
             source: id,
@@ -212,27 +243,55 @@ impl RollupBuilder {
         for run in sorted.chunk_by(|a, b| a.source == b.source && a.hour == b.hour) {
             let (source, hour) = (run[0].source, run[0].hour);
             *self.source_hours.entry((source, hour)).or_default() += run.len() as u64;
+            let day_number = day_of_hour(hour);
             let day = self
                 .source_days
-                .entry((source, day_of_hour(hour)))
-                .or_insert_with(|| DayAcc {
-                    packets: 0,
-                    ports: Vec::new(),
-                    tags: Tags::NONE,
-                    first_ns: i64::MAX,
-                    last_ns: i64::MIN,
+                .entry((source, day_number))
+                .or_insert_with(|| {
+                    // First sight of the source this day, in this segment.
+                    self.day_sketches
+                        .entry(day_number)
+                        .or_default()
+                        .insert(self.hashes[source as usize]);
+                    DayAcc {
+                        packets: 0,
+                        ports: Vec::new(),
+                        tags: Tags::NONE,
+                        first_ns: i64::MAX,
+                        last_ns: i64::MIN,
+                    }
                 });
             day.packets += run.len() as u64;
+            let who = &self.who[source as usize];
+            // Cells count what surge detection looks at: probes. Research
+            // scanners announce themselves and backscatter is a victim's
+            // replies, not a scan.
+            let probing = who.research.is_none();
             let mut last_port = NO_PORT;
-            for e in run {
-                day.tags |= e.tags;
-                day.first_ns = day.first_ns.min(e.ts_ns);
-                day.last_ns = day.last_ns.max(e.ts_ns);
+            for port_run in run.chunk_by(|a, b| a.port == b.port) {
+                let port = port_run[0].port;
+                for e in port_run {
+                    day.tags |= e.tags;
+                    day.first_ns = day.first_ns.min(e.ts_ns);
+                    day.last_ns = day.last_ns.max(e.ts_ns);
+                }
+                if port == NO_PORT {
+                    continue;
+                }
                 // Sorted within the run: a new port is a change.
-                if e.port != last_port && e.port != NO_PORT {
+                if port != last_port {
                     day.ports
-                        .push(PortKey::from_u32(e.port).expect("built by to_u32"));
-                    last_port = e.port;
+                        .push(PortKey::from_u32(port).expect("built by to_u32"));
+                    last_port = port;
+                }
+                let probes = port_run
+                    .iter()
+                    .filter(|e| !e.tags.contains(Tags::BACKSCATTER))
+                    .count() as u64;
+                if probing && probes > 0 {
+                    let cell = self.cells.entry((hour, port, who.cc)).or_default();
+                    cell.0 += probes;
+                    cell.1.insert(self.hashes[source as usize]);
                 }
             }
         }
@@ -265,18 +324,28 @@ impl RollupBuilder {
         &mut self.hours[self.current]
     }
 
-    /// The roll-up, with countries, ASes and research organisations from
-    /// `attribution` (unknown for all when `None`).
-    pub fn finish(mut self, attribution: Option<&dyn Attribution>) -> Rollup {
+    /// The roll-up.
+    pub fn finish(mut self) -> Rollup {
         self.compact();
         let builder = self;
         let mut hours = builder.hours;
         hours.sort_unstable_by_key(|h| h.hour);
 
-        let mut ports: Vec<PortHour> = builder
-            .ports
+        // Both halves of a port's hour (research scanners or not) become
+        // one row.
+        let mut port_rows: HashMap<i64, (u64, u64)> = HashMap::with_capacity(builder.ports.len());
+        for (key, packets) in builder.ports {
+            let row = port_rows
+                .entry(key >> 18 << 17 | key & 0x1_ffff)
+                .or_default();
+            row.0 += packets;
+            if key >> 17 & 1 == 1 {
+                row.1 += packets;
+            }
+        }
+        let mut ports: Vec<PortHour> = port_rows
             .into_iter()
-            .map(|(key, packets)| {
+            .map(|(key, (packets, research))| {
                 let port = PortKey::from_u32((key & 0x1_ffff) as u32)
                     .expect("keys are built from PortKey::to_u32");
                 PortHour {
@@ -284,22 +353,24 @@ impl RollupBuilder {
                     proto: port.proto,
                     port: port.port,
                     packets,
+                    research,
                 }
             })
             .collect();
         ports.sort_unstable_by_key(|p| (p.hour, p.proto, p.port));
 
-        let who: Vec<Who> = builder
-            .sources
-            .iter()
-            .map(|&source| Who::of(IpAddr::from(source), attribution))
-            .collect();
-        let mut countries: HashMap<(i64, [u8; 2]), u64> = HashMap::new();
-        let mut asns: HashMap<(i64, u32), u64> = HashMap::new();
+        let who = &builder.who;
+        let mut countries: HashMap<(i64, [u8; 2]), (u64, u64)> = HashMap::new();
+        let mut asns: HashMap<(i64, u32), (u64, u64)> = HashMap::new();
         for (&(source, hour), &packets) in &builder.source_hours {
             let about = &who[source as usize];
-            *countries.entry((hour, about.cc)).or_default() += packets;
-            *asns.entry((hour, about.asn)).or_default() += packets;
+            let research = if about.research.is_some() { packets } else { 0 };
+            let c = countries.entry((hour, about.cc)).or_default();
+            c.0 += packets;
+            c.1 += research;
+            let a = asns.entry((hour, about.asn)).or_default();
+            a.0 += packets;
+            a.1 += research;
         }
         let mut days: Vec<SourceDay> = builder
             .source_days
@@ -324,20 +395,44 @@ impl RollupBuilder {
 
         let mut countries: Vec<CountryHour> = countries
             .into_iter()
-            .map(|((hour, cc), packets)| CountryHour { hour, cc, packets })
+            .map(|((hour, cc), (packets, research))| CountryHour {
+                hour,
+                cc,
+                packets,
+                research,
+            })
             .collect();
         countries.sort_unstable_by_key(|c| (c.hour, c.cc));
         let mut asns: Vec<AsnHour> = asns
             .into_iter()
-            .map(|((hour, asn), packets)| AsnHour {
+            .map(|((hour, asn), (packets, research))| AsnHour {
                 hour,
                 asn,
                 name: names.get(&asn).copied().unwrap_or_default().to_string(),
                 packets,
+                research,
             })
             .collect();
         asns.sort_unstable_by_key(|a| (a.hour, a.asn));
         days.sort_unstable_by_key(|s| (s.day, s.source));
+        let mut cells: Vec<Cell> = builder
+            .cells
+            .into_iter()
+            .map(|((hour, port, cc), (packets, sources))| Cell {
+                hour,
+                port: PortKey::from_u32(port).expect("built by to_u32"),
+                cc,
+                packets,
+                sources,
+            })
+            .collect();
+        cells.sort_unstable_by_key(|c| (c.hour, c.port, c.cc));
+        let mut day_sources: Vec<DaySources> = builder
+            .day_sketches
+            .into_iter()
+            .map(|(day, sources)| DaySources { day, sources })
+            .collect();
+        day_sources.sort_unstable_by_key(|d| d.day);
 
         Rollup {
             packets: builder.packets,
@@ -351,6 +446,8 @@ impl RollupBuilder {
             countries,
             asns,
             sources: days,
+            cells,
+            day_sources,
         }
     }
 }
@@ -388,9 +485,9 @@ impl<'a> Who<'a> {
     }
 }
 
-impl Default for RollupBuilder {
+impl Default for RollupBuilder<'_> {
     fn default() -> Self {
-        Self::new()
+        Self::new(None)
     }
 }
 
@@ -410,15 +507,15 @@ mod tests {
             ),
             every in 1usize..50,
         ) {
-            let mut once = RollupBuilder::new();
-            let mut often = RollupBuilder { compact_at: every, ..RollupBuilder::new() };
+            let mut once = RollupBuilder::new(None);
+            let mut often = RollupBuilder { compact_at: every, ..RollupBuilder::new(None) };
             for &(ts, src, v6, port, tags) in &recs {
                 let source = if v6 { AddrKey::V6(u128::from(src) << 64) } else { AddrKey::V4(src) };
                 let outcome = Outcome::Decoded { source, protocol: protocol::TCP, dst_port: port, tags: Tags(tags) };
                 once.record(ts, 60, outcome);
                 often.record(ts, 60, outcome);
             }
-            prop_assert_eq!(once.finish(None), often.finish(None));
+            prop_assert_eq!(once.finish(), often.finish());
         }
     }
 }

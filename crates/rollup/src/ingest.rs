@@ -41,7 +41,7 @@ pub fn rollup_capture(
     max_records: u64,
 ) -> Result<Ingested, IngestError> {
     let mut reader = CaptureReader::new(input)?;
-    let mut builder = RollupBuilder::new();
+    let mut builder = RollupBuilder::new(attribution);
     while let Some(rec) = reader.next_record()? {
         if builder.packets() >= max_records {
             return Err(IngestError::TooManyRecords { limit: max_records });
@@ -53,6 +53,6 @@ pub fn rollup_capture(
         format: reader.format(),
         compression: reader.compression(),
         anomalies: reader.anomaly_count(),
-        rollup: builder.finish(attribution),
+        rollup: builder.finish(),
     })
 }

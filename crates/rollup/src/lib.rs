@@ -8,7 +8,15 @@
 //! - per hour × (proto, port) ([`PortHour`]);
 //! - per hour × country and per hour × AS ([`CountryHour`], [`AsnHour`]);
 //! - per UTC day × source: packets, the distinct ports it sent to, its
-//!   fingerprints, first and last seen, country and AS ([`SourceDay`]).
+//!   fingerprints, first and last seen, country and AS ([`SourceDay`]);
+//! - per hour × (proto, port) × source country, probes only: packets and
+//!   a sketch of the distinct sources ([`Cell`]), which surge detection
+//!   reads;
+//! - per UTC day, a sketch of every source ([`DaySources`]).
+//!
+//! Every per-hour count also says how much of it came from research
+//! scanners (`research`), so that each figure can be shown with and
+//! without them.
 //!
 //! The sensor the segment came from is not part of the roll-up: the store
 //! keys every row by it. Every count is additive across segments, so the
@@ -27,11 +35,13 @@
 mod builder;
 mod ingest;
 mod ports;
+mod sketch;
 
 pub use builder::RollupBuilder;
 pub use hirundo_summary::{Attribution, ErrorCounts, PortProto, UNKNOWN_COUNTRY};
 pub use ingest::{rollup_capture, IngestError, Ingested};
 pub use ports::PortKey;
+pub use sketch::{source_hash, source_hash_of, CellSketch, DaySketch, SourceSketch};
 
 use std::net::IpAddr;
 
@@ -73,6 +83,11 @@ pub struct Rollup {
     pub asns: Vec<AsnHour>,
     /// One entry per (UTC day, source) among decoded records.
     pub sources: Vec<SourceDay>,
+    /// One entry per (hour, proto, port, country) that probes reached, by
+    /// hour, port, country.
+    pub cells: Vec<Cell>,
+    /// One entry per UTC day with decoded records, ascending.
+    pub day_sources: Vec<DaySources>,
 }
 
 /// Every record of one hour, decoded or not.
@@ -89,6 +104,8 @@ pub struct HourCounts {
     pub icmpv6: u64,
     /// Decoded records of any other transport protocol.
     pub other: u64,
+    /// Decoded records from research scanners.
+    pub research: u64,
 }
 
 /// Packets to one (proto, port) in one hour, counted as DESIGN.md's
@@ -100,6 +117,8 @@ pub struct PortHour {
     pub proto: PortProto,
     pub port: u16,
     pub packets: u64,
+    /// Of `packets`, those from research scanners.
+    pub research: u64,
 }
 
 /// Decoded packets from one country in one hour.
@@ -109,6 +128,8 @@ pub struct CountryHour {
     /// ISO 3166-1 alpha-2, [`UNKNOWN_COUNTRY`] where no data source knew.
     pub cc: [u8; 2],
     pub packets: u64,
+    /// Of `packets`, those from research scanners.
+    pub research: u64,
 }
 
 /// Decoded packets from one autonomous system in one hour.
@@ -119,6 +140,27 @@ pub struct AsnHour {
     pub asn: u32,
     pub name: String,
     pub packets: u64,
+    /// Of `packets`, those from research scanners.
+    pub research: u64,
+}
+
+/// Probes to one (proto, port) from one country in one hour: TCP and UDP
+/// packets that are neither from research scanners nor backscatter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub hour: i64,
+    pub port: PortKey,
+    /// [`UNKNOWN_COUNTRY`] where no data source knew.
+    pub cc: [u8; 2],
+    pub packets: u64,
+    pub sources: CellSketch,
+}
+
+/// Every source of one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaySources {
+    pub day: i64,
+    pub sources: DaySketch,
 }
 
 /// What one source did on one UTC day, as far as this segment saw.

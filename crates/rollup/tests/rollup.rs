@@ -160,10 +160,11 @@ fn records() -> impl Strategy<Value = Vec<(i64, u32, bool, Option<u16>, u16)>> {
 proptest! {
     #[test]
     fn roll_up_equals_a_naive_model(recs in records()) {
-        let mut b = RollupBuilder::new();
+        let mut b = RollupBuilder::new(None);
         let mut hours: BTreeMap<i64, u64> = BTreeMap::new();
         let mut ports: BTreeMap<(i64, PortProto, u16), u64> = BTreeMap::new();
         let mut days: BTreeMap<(i64, u32), DayModel> = BTreeMap::new();
+        let mut cells: BTreeMap<(i64, PortProto, u16), (u64, BTreeSet<u32>)> = BTreeMap::new();
         for &(ts, src, udp, port, tags) in &recs {
             let tags = Tags(tags);
             let proto = if udp { protocol::UDP } else { protocol::TCP };
@@ -173,6 +174,11 @@ proptest! {
             let pp = if udp { PortProto::Udp } else { PortProto::Tcp };
             if let Some(port) = port {
                 *ports.entry((hour, pp, port)).or_default() += 1;
+                if !tags.contains(Tags::BACKSCATTER) {
+                    let c = cells.entry((hour, pp, port)).or_default();
+                    c.0 += 1;
+                    c.1.insert(src);
+                }
             }
             let d = days.entry((day_of_hour(hour), src)).or_insert((0, BTreeSet::new(), 0, ts, ts));
             d.0 += 1;
@@ -181,7 +187,7 @@ proptest! {
             d.3 = d.3.min(ts);
             d.4 = d.4.max(ts);
         }
-        let r = b.finish(None);
+        let r = b.finish();
         prop_assert_eq!(r.packets, recs.len() as u64);
         let got: BTreeMap<i64, u64> = r.hours.iter().map(|h| (h.hour, h.packets)).collect();
         prop_assert_eq!(got, hours);
@@ -195,7 +201,22 @@ proptest! {
                 ((s.day, u32::from(a)), (s.packets, s.ports.iter().map(|k| (k.proto, k.port)).collect(), s.tags.0, s.first_ns, s.last_ns))
             })
             .collect();
-        prop_assert_eq!(got, days);
+        prop_assert_eq!(&got, &days);
+        // Cells: probes per (hour, port) with their distinct sources (all
+        // of unknown country here, and never more than 20: exact).
+        let got: BTreeMap<(i64, PortProto, u16), (u64, u64)> = r.cells.iter().map(|c| {
+            assert_eq!(&c.cc, b"ZZ");
+            ((c.hour, c.port.proto, c.port.port), (c.packets, c.sources.estimate()))
+        }).collect();
+        let want: BTreeMap<(i64, PortProto, u16), (u64, u64)> = cells.iter().map(|(&k, (p, s))| (k, (*p, s.len() as u64))).collect();
+        prop_assert_eq!(got, want);
+        // Sources per day, exact below the sketch size.
+        let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+        for &(day, _) in days.keys() {
+            *per_day.entry(day).or_default() += 1;
+        }
+        let got: BTreeMap<i64, u64> = r.day_sources.iter().map(|d| (d.day, d.sources.estimate())).collect();
+        prop_assert_eq!(got, per_day);
         // Sorted as documented.
         prop_assert!(r.sources.windows(2).all(|w| (w[0].day, w[0].source) < (w[1].day, w[1].source)));
         prop_assert!(r.sources.iter().all(|s| s.ports.windows(2).all(|w| w[0] < w[1])));

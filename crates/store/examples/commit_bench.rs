@@ -67,8 +67,8 @@ fn simulated(
         ..SimConfig::default()
     };
     let mut generator = Generator::new(&config)?;
-    let mut whole = RollupBuilder::new();
-    let mut open: Vec<RollupBuilder> = cuts.iter().map(|_| RollupBuilder::new()).collect();
+    let mut whole = RollupBuilder::new(None);
+    let mut open: Vec<RollupBuilder> = cuts.iter().map(|_| RollupBuilder::new(None)).collect();
     let mut done: Vec<Vec<Rollup>> = cuts.iter().map(|_| Vec::new()).collect();
     while let Some(frame) = generator.next_frame() {
         let decoded = hirundo_packet::decode(LinkType::ETHERNET, frame.data);
@@ -77,16 +77,16 @@ fn simulated(
         for ((part, parts), &n) in open.iter_mut().zip(&mut done).zip(cuts) {
             part.record(frame.ts_ns, frame.data.len() as u32, outcome);
             if part.packets() == packets.div_ceil(n) {
-                parts.push(std::mem::take(part).finish(None));
+                parts.push(std::mem::take(part).finish());
             }
         }
     }
     for (part, parts) in open.into_iter().zip(&mut done) {
         if part.packets() > 0 {
-            parts.push(part.finish(None));
+            parts.push(part.finish());
         }
     }
-    Ok((whole.finish(None), done))
+    Ok((whole.finish(), done))
 }
 
 /// Commits `segments` one after the other, as one sensor uploads them.
@@ -208,10 +208,7 @@ fn reads(store: &SqliteStore, rollup: &Rollup) -> Result<(), Box<dyn std::error:
             },
         ),
     ] {
-        let filter = Filter {
-            hours,
-            sensor: None,
-        };
+        let filter = Filter::hours(hours);
         let mut line = format!("  reads, {label}:");
         let mut time = |what: &str, f: &mut dyn FnMut() -> Result<(), StoreError>| {
             let started = Instant::now();
@@ -294,6 +291,7 @@ fn synthetic() -> Rollup {
                 proto: k.proto,
                 port: k.port,
                 packets: n,
+                research: 0,
             });
         }
         r.hours.push(HourCounts {
@@ -309,6 +307,7 @@ fn synthetic() -> Rollup {
                 hour,
                 cc: [b'A' + c / 26, b'A' + c % 26],
                 packets: 1 + rng.below(100),
+                research: 0,
             });
         }
         for asn in 1..=2_000 {
@@ -317,6 +316,7 @@ fn synthetic() -> Rollup {
                 asn,
                 name: format!("AS {asn}"),
                 packets: 1 + rng.below(100),
+                research: 0,
             });
         }
     }

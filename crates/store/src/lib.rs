@@ -27,7 +27,11 @@ pub use hirundo_wire::SensorHealth;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
+use std::net::IpAddr;
+
+pub use hirundo_rollup::PortKey;
 use hirundo_rollup::Rollup;
+pub use hirundo_surge::Alert;
 
 /// The collector's storage. Methods are blocking; async callers run them
 /// on a blocking thread. Implementations are shared between threads.
@@ -98,4 +102,76 @@ pub trait Store: Send + Sync {
     fn rejections(&self) -> Result<Vec<RejectionCount>, StoreError>;
     /// Accepted segments of every sensor.
     fn segments(&self, sensor: Option<SensorId>) -> Result<Vec<SegmentRecord>, StoreError>;
+
+    // --- analysis ---
+
+    /// Packets of `what` per hour or per UTC day over what `filter`
+    /// selects (a day grain reads whole days: the days the filter's hours
+    /// start and end in), ascending, buckets with no packets left out.
+    fn series(
+        &self,
+        filter: &Filter,
+        what: &SeriesOf,
+        grain: Grain,
+    ) -> Result<Vec<Bucket>, StoreError>;
+    /// Distinct sources over `days`, every sensor: from the per-day
+    /// sketches, so an estimate above a thousand or so.
+    fn unique_sources(
+        &self,
+        days: DayRange,
+        exclude_research: bool,
+    ) -> Result<SourceCount, StoreError>;
+    /// Exact distinct sources and their packets per country over `days`,
+    /// among the sources `query` selects (its `cc` is ignored), most
+    /// sources first. Reads every source-day of the range: for reports,
+    /// not for every page view.
+    fn sources_by_country(
+        &self,
+        days: DayRange,
+        query: &SourceQuery,
+    ) -> Result<Vec<CountrySources>, StoreError>;
+    /// Exact distinct sources per (proto, port) of `ports` over `days`.
+    fn port_sources(
+        &self,
+        days: DayRange,
+        ports: &[PortKey],
+        exclude_research: bool,
+    ) -> Result<Vec<u64>, StoreError>;
+    /// The busiest sources over `days` among those `query` selects, most
+    /// packets first.
+    fn top_sources(
+        &self,
+        days: DayRange,
+        query: &SourceQuery,
+        limit: usize,
+    ) -> Result<Vec<SourceSummary>, StoreError>;
+    /// Everything stored about one source: its days, oldest first.
+    fn source_profile(&self, source: IpAddr) -> Result<Vec<SourceDayRow>, StoreError>;
+    /// Probe cells of the hours in `hours`, by hour, port, country.
+    fn cells(&self, hours: HourRange) -> Result<Vec<CellRow>, StoreError>;
+
+    // --- dashboard accounts ---
+
+    /// Creates the account or replaces its password hash.
+    fn set_account(&self, name: &str, password_hash: &str, now_ns: i64) -> Result<(), StoreError>;
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Stores a session under the SHA-256 of its cookie.
+    fn add_session(&self, token: &TokenHash, session: &Session) -> Result<(), StoreError>;
+    /// The unexpired session of a cookie's hash.
+    fn session(&self, token: &TokenHash, now_ns: i64) -> Result<Option<Session>, StoreError>;
+    /// Ends a session; also drops every expired one.
+    fn end_session(&self, token: &TokenHash, now_ns: i64) -> Result<(), StoreError>;
+
+    // --- alerts and background jobs ---
+
+    /// Stores a new alert (`alert.id == 0`; returns its id) or replaces
+    /// the stored one with the same id.
+    fn save_alert(&self, alert: &Alert) -> Result<i64, StoreError>;
+    fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError>;
+    /// Alerts that started in `[from_ns, to_ns)`, newest first, at most `limit`.
+    fn alerts(&self, from_ns: i64, to_ns: i64, limit: usize) -> Result<Vec<Alert>, StoreError>;
+    /// Where a background job got to (`None`: never ran).
+    fn job_state(&self, job: &str) -> Result<Option<i64>, StoreError>;
+    fn set_job_state(&self, job: &str, value: i64) -> Result<(), StoreError>;
 }

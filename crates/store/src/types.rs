@@ -33,6 +33,8 @@ pub enum StoreError {
     /// The backend failed (I/O error, locked too long).
     #[error("store: {0}")]
     Backend(String),
+    #[error("no account named {0:?}")]
+    NoSuchAccount(String),
 }
 
 /// Where a sensor sits, which shapes what it sees (TSUBAME compares them).
@@ -261,13 +263,137 @@ pub struct Filter {
     pub hours: HourRange,
     /// One sensor, or all.
     pub sensor: Option<SensorId>,
+    /// Leave out the packets of research scanners (organisations that
+    /// publish their scanning ranges).
+    pub exclude_research: bool,
 }
 
 impl Filter {
     pub const ALL: Filter = Filter {
         hours: HourRange::ALL,
         sensor: None,
+        exclude_research: false,
     };
+
+    /// Every sensor, research scanners included, over `hours`.
+    pub fn hours(hours: HourRange) -> Filter {
+        Filter {
+            hours,
+            ..Filter::ALL
+        }
+    }
+
+    /// Every sensor, research scanners included, over whole UTC days.
+    pub fn days(days: DayRange) -> Filter {
+        Filter::hours(HourRange {
+            from: days.from.saturating_mul(24),
+            to: days.to.saturating_mul(24),
+        })
+    }
+}
+
+/// What a series counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeriesOf {
+    /// Every packet (decoded or not; leaving research scanners out only
+    /// takes off decoded packets).
+    Total,
+    Port(PortKey),
+    /// ISO 3166-1 alpha-2 code.
+    Country(String),
+    Asn(u32),
+}
+
+/// The width of a series' buckets as the store keeps them; weeks, months
+/// and quarters are sums of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grain {
+    Hour,
+    Day,
+}
+
+/// One bucket of a series: `at` is the hour or the UTC day number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    pub at: i64,
+    pub packets: u64,
+}
+
+/// A distinct-source count: exact, or estimated from sketches (within a
+/// few per cent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SourceCount {
+    pub sources: u64,
+    pub exact: bool,
+}
+
+/// Distinct sources and their packets per source country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountrySources {
+    pub cc: String,
+    pub sources: u64,
+    pub packets: u64,
+}
+
+/// One source over a range of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSummary {
+    pub source: IpAddr,
+    pub packets: u64,
+    /// Days it was seen on.
+    pub days: u32,
+    /// Distinct (proto, port) it sent to, and the first few of them.
+    pub port_count: u32,
+    pub ports: Vec<PortKey>,
+    pub tags: Tags,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub cc: String,
+    pub asn: u32,
+    pub research: Option<String>,
+    pub sensors: Vec<SensorId>,
+}
+
+/// Which sources a source query selects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceQuery {
+    /// Only sources that sent to this (proto, port).
+    pub port: Option<PortKey>,
+    /// Only sources of this country.
+    pub cc: Option<String>,
+    /// Only sources with all of these fingerprints.
+    pub tags: Tags,
+    pub exclude_research: bool,
+}
+
+/// Probes per hour × (proto, port) × source country, over every sensor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellRow {
+    pub hour: i64,
+    pub port: PortKey,
+    pub cc: String,
+    pub packets: u64,
+    pub sources: hirundo_rollup::CellSketch,
+}
+
+/// A dashboard account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    pub created_ns: i64,
+}
+
+/// A dashboard login, found by the SHA-256 of its cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub account: String,
+    /// The token every form of this session must send back.
+    pub csrf: String,
+    pub created_ns: i64,
+    pub expires_ns: i64,
 }
 
 /// Sums over a filter; `decoded + errors == packets`.
@@ -284,6 +410,8 @@ pub struct Totals {
     pub other: u64,
     /// Segments accepted (all time when the filter has no sensor, else the
     /// sensor's), whatever the hour range.
+    /// Of `decoded`, the packets of research scanners.
+    pub research: u64,
     pub segments: u64,
 }
 

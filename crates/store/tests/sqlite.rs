@@ -84,6 +84,7 @@ fn hour(hour: i64, packets: u64, decoded: u64, tcp: u64, udp: u64, icmp: u64) ->
         icmp,
         icmpv6: 0,
         other: decoded - tcp - udp - icmp,
+        research: 0,
     }
 }
 
@@ -93,6 +94,7 @@ fn port(hour: i64, key: PortKey, packets: u64) -> PortHour {
         proto: key.proto,
         port: key.port,
         packets,
+        research: 0,
     }
 }
 
@@ -101,6 +103,7 @@ fn country(hour: i64, cc: &str, packets: u64) -> CountryHour {
         hour,
         cc: cc.as_bytes().try_into().unwrap(),
         packets,
+        research: 0,
     }
 }
 
@@ -110,6 +113,7 @@ fn asn(hour: i64, asn: u32, name: &str, packets: u64) -> AsnHour {
         asn,
         name: name.to_string(),
         packets,
+        research: 0,
     }
 }
 
@@ -583,7 +587,14 @@ fn two_sensors_add_up_per_sensor_and_overall() {
             },
             HourRange { from: 0, to: H0 },
         ] {
-            model.check(&store, &Filter { hours, sensor });
+            model.check(
+                &store,
+                &Filter {
+                    hours,
+                    sensor,
+                    exclude_research: false,
+                },
+            );
         }
     }
 
@@ -606,6 +617,7 @@ fn two_sensors_add_up_per_sensor_and_overall() {
             icmp: 1,
             icmpv6: 0,
             other: 0,
+            research: 0,
             segments: 2,
         }
     );
@@ -643,6 +655,7 @@ fn two_sensors_add_up_per_sensor_and_overall() {
     let a_only = Filter {
         hours: HourRange::ALL,
         sensor: Some(a),
+        exclude_research: false,
     };
     assert_eq!(
         store.countries(&a_only, None).unwrap(),
@@ -673,7 +686,8 @@ fn two_sensors_add_up_per_sensor_and_overall() {
         store
             .totals(&Filter {
                 hours: HourRange { from: 0, to: 1 },
-                sensor: None
+                sensor: None,
+                exclude_research: false,
             })
             .unwrap(),
         Totals {
@@ -707,6 +721,7 @@ fn errors_stay_exact_per_hour_when_a_segment_spans_hours() {
                 to: H0 + 1,
             },
             sensor: None,
+            exclude_research: false,
         })
         .unwrap();
     let second = store
@@ -716,6 +731,7 @@ fn errors_stay_exact_per_hour_when_a_segment_spans_hours() {
                 to: H0 + 2,
             },
             sensor: Some(a),
+            exclude_research: false,
         })
         .unwrap();
     assert_eq!(
@@ -983,7 +999,7 @@ fn the_file_is_a_wal_database_marked_as_hirundo_s() {
         .unwrap()
     };
     assert_eq!(pragma("journal_mode"), "wal");
-    assert_eq!(pragma("user_version"), "1");
+    assert_eq!(pragma("user_version"), "2");
     assert_eq!(
         pragma("application_id"),
         i32::from_be_bytes(*b"hiru").to_string()
@@ -1314,6 +1330,7 @@ fn arb_hour_counts(hour: i64) -> impl Strategy<Value = HourCounts> {
                 icmp,
                 icmpv6,
                 other,
+                research: 0,
             }
         },
     )
@@ -1445,8 +1462,8 @@ proptest! {
         }
         let hours = HourRange { from, to: from + span };
         for sensor in [None, Some(ids[0]), Some(ids[2])] {
-            model.check(&store, &Filter { hours: HourRange::ALL, sensor });
-            model.check(&store, &Filter { hours, sensor });
+            model.check(&store, &Filter { hours: HourRange::ALL, sensor, exclude_research: false });
+            model.check(&store, &Filter { hours, sensor, exclude_research: false });
         }
         let days = DayRange { from: D0, to: D0 + 2 };
         for limit in [None, Some(2)] {

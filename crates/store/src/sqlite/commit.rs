@@ -19,7 +19,7 @@
 
 use std::sync::LazyLock;
 
-use hirundo_rollup::{ErrorCounts, HourCounts, PortKey, Rollup};
+use hirundo_rollup::{day_of_hour, ErrorCounts, HourCounts, PortKey, Rollup};
 use rusqlite::functions::{Context as FnContext, FunctionFlags};
 use rusqlite::{
     params, Connection, OptionalExtension, Statement, ToSql, Transaction, TransactionBehavior,
@@ -119,42 +119,59 @@ impl Upsert {
 static ADD_HOUR: LazyLock<Upsert> = LazyLock::new(|| {
     Upsert::new(
         "INSERT INTO hour_total (hour, sensor, packets, bytes, decoded, truncated, \
-         unsupported_link, not_ip, malformed, tcp, udp, icmp, icmpv6, other)",
-        "($, ?1, $, $, $, $, $, $, $, $, $, $, $, $)",
+         unsupported_link, not_ip, malformed, tcp, udp, icmp, icmpv6, other, research)",
+        "($, ?1, $, $, $, $, $, $, $, $, $, $, $, $, $)",
         "ON CONFLICT (hour, sensor) DO UPDATE SET \
          packets = packets + excluded.packets, bytes = bytes + excluded.bytes, \
          decoded = decoded + excluded.decoded, truncated = truncated + excluded.truncated, \
          unsupported_link = unsupported_link + excluded.unsupported_link, \
          not_ip = not_ip + excluded.not_ip, malformed = malformed + excluded.malformed, \
          tcp = tcp + excluded.tcp, udp = udp + excluded.udp, icmp = icmp + excluded.icmp, \
-         icmpv6 = icmpv6 + excluded.icmpv6, other = other + excluded.other",
+         icmpv6 = icmpv6 + excluded.icmpv6, other = other + excluded.other, \
+         research = research + excluded.research",
     )
 });
 
-static ADD_PORT: LazyLock<Upsert> = LazyLock::new(|| {
+/// The upsert of a table keyed by (time, sensor, `keys`...) with
+/// `packets` and `research` counts that add.
+fn counts_upsert(table: &str, time: &str, keys: &[&str]) -> Upsert {
+    let key_list = keys.join(", ");
+    let holes = vec!["$"; keys.len()].join(", ");
     Upsert::new(
-        "INSERT INTO port_hour (hour, sensor, proto, port, packets)",
-        "($, ?1, $, $, $)",
-        "ON CONFLICT (hour, sensor, proto, port) DO UPDATE SET \
-         packets = packets + excluded.packets",
+        &format!("INSERT INTO {table} ({time}, sensor, {key_list}, packets, research)"),
+        &format!("($, ?1, {holes}, $, $)"),
+        &format!(
+            "ON CONFLICT ({time}, sensor, {key_list}) DO UPDATE SET \
+             packets = packets + excluded.packets, research = research + excluded.research"
+        ),
+    )
+}
+
+static ADD_PORT: LazyLock<Upsert> =
+    LazyLock::new(|| counts_upsert("port_hour", "hour", &["proto", "port"]));
+static ADD_PORT_DAY: LazyLock<Upsert> =
+    LazyLock::new(|| counts_upsert("port_day", "day", &["proto", "port"]));
+static ADD_COUNTRY: LazyLock<Upsert> =
+    LazyLock::new(|| counts_upsert("country_hour", "hour", &["cc"]));
+static ADD_COUNTRY_DAY: LazyLock<Upsert> =
+    LazyLock::new(|| counts_upsert("country_day", "day", &["cc"]));
+static ADD_ASN: LazyLock<Upsert> = LazyLock::new(|| counts_upsert("asn_hour", "hour", &["asn"]));
+static ADD_ASN_DAY: LazyLock<Upsert> = LazyLock::new(|| counts_upsert("asn_day", "day", &["asn"]));
+
+/// Cells are over every sensor: the statement leaves `?1` out, and SQLite
+/// accepts a value bound to a number it does not use.
+static ADD_CELL: LazyLock<Upsert> = LazyLock::new(|| {
+    Upsert::new(
+        "INSERT INTO cell_hour (hour, proto, port, cc, packets, sources)",
+        "($, $, $, $, $, $)",
+        "ON CONFLICT (hour, proto, port, cc) DO UPDATE SET \
+         packets = packets + excluded.packets, \
+         sources = hirundo_cell_union(sources, excluded.sources)",
     )
 });
 
-static ADD_COUNTRY: LazyLock<Upsert> = LazyLock::new(|| {
-    Upsert::new(
-        "INSERT INTO country_hour (hour, sensor, cc, packets)",
-        "($, ?1, $, $)",
-        "ON CONFLICT (hour, sensor, cc) DO UPDATE SET packets = packets + excluded.packets",
-    )
-});
-
-static ADD_ASN: LazyLock<Upsert> = LazyLock::new(|| {
-    Upsert::new(
-        "INSERT INTO asn_hour (hour, sensor, asn, packets)",
-        "($, ?1, $, $)",
-        "ON CONFLICT (hour, sensor, asn) DO UPDATE SET packets = packets + excluded.packets",
-    )
-});
+const ADD_DAY_SOURCES: &str = "INSERT INTO day_sources (day, sources) VALUES (?1, ?2) \
+    ON CONFLICT (day) DO UPDATE SET sources = hirundo_day_union(sources, excluded.sources)";
 
 /// A source seen again that day: counts add, the lists merge, and what
 /// was unknown ('ZZ', AS 0, no research organisation) takes the new
@@ -242,19 +259,64 @@ pub(crate) fn commit_segment(
         })?;
 
     add_hours(&tx, sensor, rollup).with_context(|| what("adding hour_total rows"))?;
+    let port_row = |s: &mut Statement<'_>, i: usize, (t, k, p, r): &(i64, PortKey, u64, u64)| {
+        bind(s, i, &[t, &columns::proto_code(k.proto), &k.port])?;
+        s.raw_bind_parameter(i + 3, int(*p))?;
+        s.raw_bind_parameter(i + 4, int(*r))
+    };
+    let ports: Vec<_> = rollup
+        .ports
+        .iter()
+        .map(|p| (p.hour, PortKey::new(p.proto, p.port), p.packets, p.research))
+        .collect();
     ADD_PORT
-        .run(&tx, &sensor, &rollup.ports, |s, i, p| {
-            bind(s, i, &[&p.hour, &columns::proto_code(p.proto), &p.port])?;
-            s.raw_bind_parameter(i + 3, int(p.packets))
-        })
+        .run(&tx, &sensor, &ports, port_row)
         .with_context(|| what("adding port_hour rows"))?;
+    ADD_PORT_DAY
+        .run(&tx, &sensor, &per_day(&ports), port_row)
+        .with_context(|| what("adding port_day rows"))?;
+    let cc_row = |s: &mut Statement<'_>, i: usize, (t, c, p, r): &(i64, [u8; 2], u64, u64)| {
+        bind(s, i, &[t, &cc(c)?])?;
+        s.raw_bind_parameter(i + 2, int(*p))?;
+        s.raw_bind_parameter(i + 3, int(*r))
+    };
+    let countries: Vec<_> = rollup
+        .countries
+        .iter()
+        .map(|c| (c.hour, c.cc, c.packets, c.research))
+        .collect();
     ADD_COUNTRY
-        .run(&tx, &sensor, &rollup.countries, |s, i, c| {
-            bind(s, i, &[&c.hour, &cc(&c.cc)?])?;
-            s.raw_bind_parameter(i + 2, int(c.packets))
-        })
+        .run(&tx, &sensor, &countries, cc_row)
         .with_context(|| what("adding country_hour rows"))?;
+    ADD_COUNTRY_DAY
+        .run(&tx, &sensor, &per_day(&countries), cc_row)
+        .with_context(|| what("adding country_day rows"))?;
     add_asns(&tx, sensor, rollup).with_context(|| what("adding asn_hour rows"))?;
+    ADD_CELL
+        .run(&tx, &rusqlite::types::Null, &rollup.cells, |s, i, c| {
+            bind(
+                s,
+                i,
+                &[
+                    &c.hour,
+                    &columns::proto_code(c.port.proto),
+                    &c.port.port,
+                    &cc(&c.cc)?,
+                ],
+            )?;
+            s.raw_bind_parameter(i + 4, int(c.packets))?;
+            s.raw_bind_parameter(i + 5, c.sources.encode())
+        })
+        .with_context(|| what("adding cell_hour rows"))?;
+    {
+        let mut add = tx
+            .prepare_cached(ADD_DAY_SOURCES)
+            .with_context(|| what("adding day_sources rows"))?;
+        for d in &rollup.day_sources {
+            add.execute(params![d.day, d.sources.encode()])
+                .with_context(|| what("adding day_sources rows"))?;
+        }
+    }
     let own = columns::sensors_of(sensor);
     ADD_SOURCE
         .run(&tx, &&own[..], &rollup.sources, |st, i, s| {
@@ -324,6 +386,7 @@ fn add_hours(tx: &Transaction<'_>, sensor: SensorId, rollup: &Rollup) -> rusqlit
             h.icmp,
             h.icmpv6,
             h.other,
+            h.research,
         ];
         for (k, n) in counts.into_iter().enumerate() {
             s.raw_bind_parameter(i + 1 + k, int(n))?;
@@ -332,11 +395,33 @@ fn add_hours(tx: &Transaction<'_>, sensor: SensorId, rollup: &Rollup) -> rusqlit
     })
 }
 
+/// Hourly rows `(hour, key, packets, research)` summed per UTC day, in
+/// (day, key) order.
+fn per_day<K: Ord + Copy>(rows: &[(i64, K, u64, u64)]) -> Vec<(i64, K, u64, u64)> {
+    let mut days: std::collections::BTreeMap<(i64, K), (u64, u64)> = Default::default();
+    for &(hour, key, packets, research) in rows {
+        let day = days.entry((day_of_hour(hour), key)).or_default();
+        day.0 += packets;
+        day.1 += research;
+    }
+    days.into_iter()
+        .map(|((day, key), (packets, research))| (day, key, packets, research))
+        .collect()
+}
+
 fn add_asns(tx: &Transaction<'_>, sensor: SensorId, rollup: &Rollup) -> rusqlite::Result<()> {
-    ADD_ASN.run(tx, &sensor, &rollup.asns, |s, i, a| {
-        bind(s, i, &[&a.hour, &a.asn])?;
-        s.raw_bind_parameter(i + 2, int(a.packets))
-    })?;
+    let rows: Vec<_> = rollup
+        .asns
+        .iter()
+        .map(|a| (a.hour, a.asn, a.packets, a.research))
+        .collect();
+    let asn_row = |s: &mut Statement<'_>, i: usize, (t, a, p, r): &(i64, u32, u64, u64)| {
+        bind(s, i, &[t, a])?;
+        s.raw_bind_parameter(i + 2, int(*p))?;
+        s.raw_bind_parameter(i + 3, int(*r))
+    };
+    ADD_ASN.run(tx, &sensor, &rows, asn_row)?;
+    ADD_ASN_DAY.run(tx, &sensor, &per_day(&rows), asn_row)?;
     // Every hour repeats an AS's name; write each once per segment.
     let mut name = tx.prepare_cached(NAME_ASN)?;
     let mut named = std::collections::HashSet::new();
@@ -375,7 +460,34 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             })
         });
         merged.ok_or_else(|| damaged(ctx, "sensors", "a list of sensor ids"))
+    })?;
+    register_sketch_functions(conn)
+}
+
+/// Adds `hirundo_cell_union(old, new)` and `hirundo_day_union(old, new)`:
+/// the union of two encoded source sketches.
+fn register_sketch_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("hirundo_cell_union", 2, flags, |ctx| {
+        sketch_union::<64>(ctx, "cell_hour")
+    })?;
+    conn.create_scalar_function("hirundo_day_union", 2, flags, |ctx| {
+        sketch_union::<1024>(ctx, "day_sources")
     })
+}
+
+fn sketch_union<const K: usize>(ctx: &FnContext<'_>, table: &str) -> rusqlite::Result<Vec<u8>> {
+    let old = hirundo_rollup::SourceSketch::<K>::decode(ctx.get_raw(0).as_blob()?);
+    let new = hirundo_rollup::SourceSketch::<K>::decode(ctx.get_raw(1).as_blob()?);
+    match (old, new) {
+        (Some(mut old), Some(new)) => {
+            old.merge(&new);
+            Ok(old.encode())
+        }
+        _ => Err(rusqlite::Error::UserFunctionError(
+            format!("{table}: a sources column is not a source sketch").into(),
+        )),
+    }
 }
 
 fn damaged(ctx: &FnContext<'_>, column: &str, what: &str) -> rusqlite::Error {

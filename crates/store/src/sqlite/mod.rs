@@ -12,10 +12,15 @@
 //! - `registry`: sensors, their addresses and tokens, health reports and
 //!   refused uploads;
 //! - `commit`: [`Store::commit_segment`], where ingest speed is decided;
-//! - `views`: every read the dashboard, reports and notifications make;
+//! - `views`: the registry's and the roll-ups' totals and top lists;
+//! - `analysis`: series, distinct sources, source profiles and probe
+//!   cells, for reports, the dashboard and surge detection;
+//! - `accounts`: dashboard accounts and sessions, alerts, job progress;
 //! - `columns`: how values that SQLite has no type for are stored;
 //! - `error`: rusqlite errors as [`StoreError`]s that say what failed.
 
+mod accounts;
+mod analysis;
 mod columns;
 mod commit;
 mod error;
@@ -30,10 +35,14 @@ use std::time::Duration;
 use hirundo_rollup::Rollup;
 use rusqlite::{Connection, OpenFlags};
 
+use std::net::IpAddr;
+
 use crate::{
-    AsnTotal, Committed, CountryTotal, DayRange, Filter, HourTotal, NewSegment, NewSensor,
-    PortTotal, Rejection, RejectionCount, SegmentRecord, Sensor, SensorHealth, SensorId,
-    SensorOverview, SourceDayRow, Store, StoreError, TokenHash, Totals,
+    Account, Alert, AsnTotal, Bucket, CellRow, Committed, CountrySources, CountryTotal, DayRange,
+    Filter, Grain, HourRange, HourTotal, NewSegment, NewSensor, PortKey, PortTotal, Rejection,
+    RejectionCount, SegmentRecord, Sensor, SensorHealth, SensorId, SensorOverview, SeriesOf,
+    Session, SourceCount, SourceDayRow, SourceQuery, SourceSummary, Store, StoreError, TokenHash,
+    Totals,
 };
 use error::Context;
 
@@ -189,6 +198,101 @@ impl Store for SqliteStore {
 
     fn segments(&self, sensor: Option<SensorId>) -> Result<Vec<SegmentRecord>, StoreError> {
         views::segments(&self.reader(), sensor)
+    }
+
+    fn series(
+        &self,
+        filter: &Filter,
+        what: &SeriesOf,
+        grain: Grain,
+    ) -> Result<Vec<Bucket>, StoreError> {
+        analysis::series(&self.reader(), filter, what, grain)
+    }
+
+    fn unique_sources(
+        &self,
+        days: DayRange,
+        exclude_research: bool,
+    ) -> Result<SourceCount, StoreError> {
+        analysis::unique_sources(&self.reader(), days, exclude_research)
+    }
+
+    fn sources_by_country(
+        &self,
+        days: DayRange,
+        query: &SourceQuery,
+    ) -> Result<Vec<CountrySources>, StoreError> {
+        analysis::sources_by_country(&self.reader(), days, query)
+    }
+
+    fn port_sources(
+        &self,
+        days: DayRange,
+        ports: &[PortKey],
+        exclude_research: bool,
+    ) -> Result<Vec<u64>, StoreError> {
+        analysis::port_sources(&self.reader(), days, ports, exclude_research)
+    }
+
+    fn top_sources(
+        &self,
+        days: DayRange,
+        query: &SourceQuery,
+        limit: usize,
+    ) -> Result<Vec<SourceSummary>, StoreError> {
+        analysis::top_sources(&self.reader(), days, query, limit)
+    }
+
+    fn source_profile(&self, source: IpAddr) -> Result<Vec<SourceDayRow>, StoreError> {
+        analysis::source_profile(&self.reader(), source)
+    }
+
+    fn cells(&self, hours: HourRange) -> Result<Vec<CellRow>, StoreError> {
+        analysis::cells(&self.reader(), hours)
+    }
+
+    fn set_account(&self, name: &str, password_hash: &str, now_ns: i64) -> Result<(), StoreError> {
+        accounts::set_account(&self.writer(), name, password_hash, now_ns)
+    }
+
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        accounts::account(&self.reader(), name)
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        accounts::accounts(&self.reader())
+    }
+
+    fn add_session(&self, token: &TokenHash, session: &Session) -> Result<(), StoreError> {
+        accounts::add_session(&self.writer(), token, session)
+    }
+
+    fn session(&self, token: &TokenHash, now_ns: i64) -> Result<Option<Session>, StoreError> {
+        accounts::session(&self.reader(), token, now_ns)
+    }
+
+    fn end_session(&self, token: &TokenHash, now_ns: i64) -> Result<(), StoreError> {
+        accounts::end_session(&self.writer(), token, now_ns)
+    }
+
+    fn save_alert(&self, alert: &Alert) -> Result<i64, StoreError> {
+        accounts::save_alert(&self.writer(), alert)
+    }
+
+    fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
+        accounts::alert(&self.reader(), id)
+    }
+
+    fn alerts(&self, from_ns: i64, to_ns: i64, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        accounts::alerts(&self.reader(), from_ns, to_ns, limit)
+    }
+
+    fn job_state(&self, job: &str) -> Result<Option<i64>, StoreError> {
+        accounts::job_state(&self.reader(), job)
+    }
+
+    fn set_job_state(&self, job: &str, value: i64) -> Result<(), StoreError> {
+        accounts::set_job_state(&self.writer(), job, value)
     }
 }
 

@@ -29,7 +29,64 @@ fn filter_params(f: &Filter) -> (i64, i64, Option<SensorId>) {
     (f.hours.from, f.hours.to, f.sensor)
 }
 
-fn corrupt(what: String) -> StoreError {
+/// Which table answers a filter: the `*_day` one when the filter's hours
+/// are whole UTC days (24 times fewer rows), else the `*_hour` one; and
+/// the packets column with or without research scanners.
+pub(crate) struct Scope {
+    pub table: String,
+    /// `WHERE` clause with `?1`..`?3` as [`Scope::params`] binds them.
+    pub filter: &'static str,
+    pub packets: &'static str,
+    from: i64,
+    to: i64,
+    sensor: Option<SensorId>,
+}
+
+impl Scope {
+    pub fn of(filter: &Filter, dimension: &str) -> Scope {
+        let whole = |h: i64| h == i64::MIN || h == i64::MAX || h.rem_euclid(24) == 0;
+        let day = |h: i64| {
+            if h == i64::MIN || h == i64::MAX {
+                h
+            } else {
+                h.div_euclid(24)
+            }
+        };
+        let (table, filter_sql, from, to) = if whole(filter.hours.from) && whole(filter.hours.to) {
+            (
+                format!("{dimension}_day"),
+                "day >= ?1 AND day < ?2 AND (?3 IS NULL OR sensor = ?3)",
+                day(filter.hours.from),
+                day(filter.hours.to),
+            )
+        } else {
+            (
+                format!("{dimension}_hour"),
+                FILTER,
+                filter.hours.from,
+                filter.hours.to,
+            )
+        };
+        Scope {
+            table,
+            filter: filter_sql,
+            packets: if filter.exclude_research {
+                "packets - research"
+            } else {
+                "packets"
+            },
+            from,
+            to,
+            sensor: filter.sensor,
+        }
+    }
+
+    pub fn params(&self) -> (i64, i64, Option<SensorId>) {
+        (self.from, self.to, self.sensor)
+    }
+}
+
+pub(crate) fn corrupt(what: String) -> StoreError {
     StoreError::Backend(format!("damaged database: {what}"))
 }
 
@@ -155,7 +212,8 @@ pub(crate) fn totals(conn: &mut Connection, filter: &Filter) -> Result<Totals, S
                  coalesce(sum(decoded), 0), coalesce(sum(truncated), 0), \
                  coalesce(sum(unsupported_link), 0), coalesce(sum(not_ip), 0), \
                  coalesce(sum(malformed), 0), coalesce(sum(tcp), 0), coalesce(sum(udp), 0), \
-                 coalesce(sum(icmp), 0), coalesce(sum(icmpv6), 0), coalesce(sum(other), 0) \
+                 coalesce(sum(icmp), 0), coalesce(sum(icmpv6), 0), coalesce(sum(other), 0), \
+                 coalesce(sum(research), 0) \
                  FROM hour_total WHERE {FILTER}"
             ))
             .context(what)?;
@@ -176,6 +234,7 @@ pub(crate) fn totals(conn: &mut Connection, filter: &Filter) -> Result<Totals, S
                 icmp: u(9)?,
                 icmpv6: u(10)?,
                 other: u(11)?,
+                research: u(12)?,
                 segments: 0,
             })
         })
@@ -199,9 +258,11 @@ pub(crate) fn ports(
     limit: Option<usize>,
 ) -> Result<Vec<PortTotal>, StoreError> {
     let what = "summing packets per port";
+    let scope = Scope::of(filter, "port");
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT proto, port, packets FROM port_hour WHERE {FILTER}"
+            "SELECT proto, port, {} FROM {} WHERE {}",
+            scope.packets, scope.table, scope.filter
         ))
         .context(what)?;
     // Indexed by `PortKey::to_u32`: TCP 0..65536, UDP 65536..131072.
@@ -210,7 +271,7 @@ pub(crate) fn ports(
     let mut sums = vec![0u64; 2 << 16];
     let mut named = vec![false; 2 << 16];
     let mut seen: Vec<PortKey> = Vec::new();
-    let mut rows = stmt.query(filter_params(filter)).context(what)?;
+    let mut rows = stmt.query(scope.params()).context(what)?;
     while let Some(row) = rows.next().context(what)? {
         let proto: i64 = row.get(0).context(what)?;
         let port: i64 = row.get(1).context(what)?;
@@ -236,6 +297,10 @@ pub(crate) fn ports(
             packets: sums[key.to_u32() as usize],
         })
         .collect();
+    if filter.exclude_research {
+        // Ports only research scanners reached.
+        out.retain(|p| p.packets > 0);
+    }
     out.sort_unstable_by_key(|p| (std::cmp::Reverse(p.packets), p.proto, p.port));
     out.truncate(limit.unwrap_or(usize::MAX));
     Ok(out)
@@ -247,20 +312,31 @@ pub(crate) fn countries(
     limit: Option<usize>,
 ) -> Result<Vec<CountryTotal>, StoreError> {
     let what = "summing packets per country";
+    let scope = Scope::of(filter, "country");
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT cc, sum(packets) AS n FROM country_hour WHERE {FILTER} \
-             GROUP BY cc ORDER BY n DESC, cc LIMIT ?4"
+            "SELECT cc, sum({}) AS n FROM {} WHERE {} \
+             GROUP BY cc HAVING n > 0 OR NOT ?5 ORDER BY n DESC, cc LIMIT ?4",
+            scope.packets, scope.table, scope.filter
         ))
         .context(what)?;
-    let (from, to, sensor) = filter_params(filter);
+    let (from, to, sensor) = scope.params();
     let rows = stmt
-        .query_map(params![from, to, sensor, columns::limit(limit)], |row| {
-            Ok(CountryTotal {
-                cc: row.get(0)?,
-                packets: uint(row.get(1)?),
-            })
-        })
+        .query_map(
+            params![
+                from,
+                to,
+                sensor,
+                columns::limit(limit),
+                filter.exclude_research
+            ],
+            |row| {
+                Ok(CountryTotal {
+                    cc: row.get(0)?,
+                    packets: uint(row.get(1)?),
+                })
+            },
+        )
         .context(what)?;
     rows.collect::<rusqlite::Result<_>>().context(what)
 }
@@ -271,17 +347,26 @@ pub(crate) fn asns(
     limit: Option<usize>,
 ) -> Result<Vec<AsnTotal>, StoreError> {
     let what = "summing packets per AS";
+    let scope = Scope::of(filter, "asn");
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT t.asn, coalesce(n.name, ''), t.n FROM \
-             (SELECT asn, sum(packets) AS n FROM asn_hour WHERE {FILTER} GROUP BY asn) t \
+             (SELECT asn, sum({}) AS n FROM {} WHERE {} GROUP BY asn \
+              HAVING n > 0 OR NOT ?5) t \
              LEFT JOIN asn_name n ON n.asn = t.asn \
-             ORDER BY t.n DESC, t.asn LIMIT ?4"
+             ORDER BY t.n DESC, t.asn LIMIT ?4",
+            scope.packets, scope.table, scope.filter
         ))
         .context(what)?;
-    let (from, to, sensor) = filter_params(filter);
+    let (from, to, sensor) = scope.params();
     let mut rows = stmt
-        .query(params![from, to, sensor, columns::limit(limit)])
+        .query(params![
+            from,
+            to,
+            sensor,
+            columns::limit(limit),
+            filter.exclude_research
+        ])
         .context(what)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().context(what)? {
@@ -342,7 +427,7 @@ pub(crate) fn source_days(
     Ok(out)
 }
 
-fn source_day_from_row(row: &Row<'_>) -> Result<SourceDayRow, StoreError> {
+pub(crate) fn source_day_from_row(row: &Row<'_>) -> Result<SourceDayRow, StoreError> {
     let what = "reading a source_day row";
     let day: i64 = row.get(0).context(what)?;
     let blob = |i: usize| -> Result<&[u8], StoreError> {
