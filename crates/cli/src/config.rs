@@ -16,6 +16,18 @@ use serde::Deserialize;
 ///
 /// [research]
 /// organisations = "/etc/hirundo/research-scanners.toml"
+///
+/// [alerts]
+/// base_url = "https://hirundo.example.org"
+/// [[alerts.webhooks]]
+/// url = "https://soc.example.org/hooks/hirundo"
+/// secret_file = "/etc/hirundo/webhook.secret"
+/// [alerts.smtp]
+/// host = "mail.example.org"
+/// port = 587
+/// tls = "start_tls"
+/// from = "hirundo@example.org"
+/// to = ["soc@example.org"]
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +37,34 @@ pub struct Config {
     pub geo: GeoConfig,
     #[serde(default)]
     pub research: ResearchConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// Where alerts are delivered besides the dashboard and its Atom feed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The dashboard's address, for links in e-mails.
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    pub smtp: Option<hirundo_deliver::SmtpConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// A file holding the shared secret: secrets stay out of the
+    /// configuration, which is often kept in version control.
+    pub secret_file: PathBuf,
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_webhook_timeout() -> u64 {
+    10
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +104,33 @@ impl Config {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         ResearchScanners::from_toml(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// The webhooks and mailer the `[alerts]` section names, checked.
+    pub fn delivery(&self) -> anyhow::Result<hirundo_watch::Delivery> {
+        let mut delivery = hirundo_watch::Delivery::default();
+        for hook in &self.alerts.webhooks {
+            let secret = std::fs::read(&hook.secret_file)
+                .with_context(|| format!("reading {}", hook.secret_file.display()))?;
+            let secret = secret.trim_ascii().to_vec();
+            let webhook = hirundo_deliver::Webhook {
+                url: hook.url.clone(),
+                secret,
+                timeout: std::time::Duration::from_secs(hook.timeout_secs),
+            };
+            webhook.validate().context("in [[alerts.webhooks]]")?;
+            delivery.webhooks.push(webhook);
+        }
+        if let Some(smtp) = &self.alerts.smtp {
+            let base = self
+                .alerts
+                .base_url
+                .as_deref()
+                .unwrap_or("https://localhost:8443");
+            delivery.mailer =
+                Some(hirundo_deliver::Mailer::new(smtp, base).context("in [alerts.smtp]")?);
+        }
+        Ok(delivery)
     }
 
     pub fn enrichment(&self) -> anyhow::Result<Enrichment> {

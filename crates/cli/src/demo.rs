@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let enrichment = Enrichment::builtin().context("loading the shipped IP data")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
 
-    let ready = runtime.block_on(async {
+    let mut ready = runtime.block_on(async {
         let at = SocketAddr::from(([127, 0, 0, 1], args.port));
         match prepare(
             &data,
@@ -96,6 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = format!("https://{}/", ready.addr);
     let fingerprint = ready.identity.fingerprint();
     let store = ready.collector.store().clone();
+    // The demo's first sensor is at home; the others are partners abroad.
+    ready.web.home = "JP".into();
+    let (account, password) = crate::serve::demo_account(store.as_ref())?;
     println!(
         "Collector: {url} (data in {}, certificate SHA-256 {fingerprint})",
         data.display()
@@ -173,6 +176,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             group(p.packets)
         );
     }
+    println!(
+        "Dashboard login: account {account}, password {password} (made for this demo, shown once)."
+    );
     println!(
         "\nOpen {url} (the certificate is self-made: accept it, or pin SHA-256 {fingerprint})."
     );

@@ -1,16 +1,19 @@
 //! `hirundo`: argument parsing and wiring only. Every behaviour lives in a
 //! library crate (`hirundo-analyze`, `hirundo-simulate`, ...).
 
+mod alerts;
 mod analyze;
 mod config;
 mod demo;
 mod import;
 mod lookup;
 mod progress;
+mod report;
 mod sensor;
 mod serve;
 mod simulate;
 mod size;
+mod user;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -57,6 +60,12 @@ enum Command {
     Sensor(sensor::Args),
     /// Country, AS and research-scanner attribution of IP addresses, with sources.
     Lookup(lookup::Args),
+    /// Dashboard accounts: add, list, passwd.
+    User(user::Args),
+    /// The periodic report (TSUBAME's quarterly shape) as HTML, Markdown or JSON.
+    Report(report::Args),
+    /// Surge detection: scan the store for surges, list the alerts.
+    Alerts(alerts::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +78,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Import(args) => import::run(args),
         Command::Sensor(args) => sensor::run(args),
+        Command::User(args) => user::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Alerts(args) => alerts::run(args),
     };
     match result {
         Ok(code) => code,

@@ -266,7 +266,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open(data: &Path) -> anyhow::Result<SqliteStore> {
+pub(crate) fn open(data: &Path) -> anyhow::Result<SqliteStore> {
     let path = data.join(hirundo_collector::Collector::DATABASE);
     if !path.exists() {
         bail!(

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use hirundo_analyze::Enrichment;
 use hirundo_collector::{Collector, Identity};
+use hirundo_store::Store;
+use hirundo_web::WebConfig;
 
 use crate::config::Config;
 
@@ -31,6 +33,13 @@ pub struct Args {
     /// Configuration file (TOML) naming the geo sources and research list.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The CSIRT's own country (ISO 3166-1 alpha-2): reports compare its
+    /// sensors with those abroad.
+    #[arg(long, value_name = "CC", default_value = "ZZ")]
+    home: String,
+    /// Who publishes the alert feed: the CSIRT's name.
+    #[arg(long, value_name = "NAME", default_value = "hirundo collector")]
+    operator: String,
 }
 
 /// The collector, ready to serve.
@@ -39,6 +48,8 @@ pub struct Ready {
     pub identity: Identity,
     pub listener: tokio::net::TcpListener,
     pub addr: SocketAddr,
+    /// How the dashboard presents itself.
+    pub web: WebConfig,
 }
 
 /// Opens the data folder, makes or loads the certificate and binds.
@@ -61,20 +72,75 @@ pub async fn prepare(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
+    let host = names.first().cloned().unwrap_or_else(|| {
+        if listen.ip().is_unspecified() {
+            "localhost".to_string()
+        } else {
+            listen.ip().to_string()
+        }
+    });
+    let tag_year = feed_tag_year(collector.store().as_ref())?;
+    let web = WebConfig {
+        base_url: format!("https://{}:{}", bracketed(&host), addr.port()),
+        tag_authority: format!("{host},{tag_year}"),
+        concurrent_ingests: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ..WebConfig::default()
+    };
     Ok(Ready {
         collector: Arc::new(collector),
         identity,
         listener,
         addr,
+        web,
     })
+}
+
+/// An IPv6 address in a URL goes in brackets.
+fn bracketed(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// The year in the alert feed's tag: ids, fixed at the first start, since
+/// a feed whose ids change makes every reader see every alert again.
+fn feed_tag_year(store: &dyn Store) -> anyhow::Result<i64> {
+    const JOB: &str = "web.feed_tag_year";
+    if let Some(year) = store.job_state(JOB)? {
+        return Ok(year);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    let year: i64 = hirundo_summary::Timestamp::from_nanos(now).to_string()[..4]
+        .parse()
+        .unwrap_or(2026);
+    store.set_job_state(JOB, year)?;
+    Ok(year)
+}
+
+/// Makes (or resets) the demo's `admin` account with a random password,
+/// returned so that it can be shown once.
+pub fn demo_account(store: &dyn Store) -> anyhow::Result<(String, String)> {
+    let token = hirundo_collector::registry::Token::generate()
+        .context("reading random bytes for the demo's password")?;
+    let password = token.0[..20].to_string();
+    let hash = hirundo_web::hash_password(&password)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    store.set_account("admin", &hash, now)?;
+    Ok(("admin".to_string(), password))
 }
 
 impl Ready {
     /// Serves until the process ends.
+    /// Serves uploads, the dashboard and the APIs until the process ends.
     pub async fn serve(self) -> anyhow::Result<()> {
         let tls = self.identity.server_config()?;
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let router = hirundo_collector::router(self.collector, workers);
+        let router = hirundo_web::router(self.collector, self.web);
         hirundo_collector::serve_tls(self.listener, tls, router).await;
         Ok(())
     }
@@ -88,7 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let ready = prepare(
+        let mut ready = prepare(
             &args.data,
             args.listen,
             &args.names,
@@ -96,6 +162,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.max_segment,
         )
         .await?;
+        ready.web.home = args.home.to_ascii_uppercase();
+        ready.web.operator = args.operator.clone();
         let made = if ready.identity.created {
             "made"
         } else {
@@ -107,6 +175,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ready.identity.fingerprint()
         );
         println!("hirundo serve: listening on https://{}/", ready.addr);
+        println!(
+            "hirundo serve: dashboard at {}/ (public page: /public)",
+            ready.web.base_url
+        );
+        if ready.collector.store().accounts()?.is_empty() {
+            println!(
+                "hirundo serve: no dashboard account yet: hirundo user add NAME --data {}",
+                args.data.display()
+            );
+        }
         ready.serve().await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -369,20 +369,26 @@ fn demo_runs_a_collector_and_three_sensors_and_serves_the_page() {
         .expect("running hirundo demo");
     let mut text = String::new();
     let mut url = None;
-    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
+    let mut password = None;
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         text.push_str(&line);
         text.push('\n');
+        if let Some(rest) = line.strip_prefix("Dashboard login: account admin, password ") {
+            password = rest.split_whitespace().next().map(str::to_string);
+        }
         if let Some(rest) = line.strip_prefix("Open ") {
             url = rest.split_whitespace().next().map(str::to_string);
             break;
         }
     }
-    let page = url.as_ref().map(|url| {
-        Command::new("curl")
-            .args(["-sk", "--max-time", "10", url])
-            .output()
-    });
+    // The demo goes on printing: a closed pipe would end it.
+    std::thread::spawn(move || lines.for_each(drop));
+    let pages = match (&url, &password) {
+        (Some(url), Some(password)) => demo_pages(url, password),
+        _ => Err(format!("no URL or password in {text}")),
+    };
     let _ = demo.kill();
     let _ = demo.wait();
     assert!(text.contains("Ingested 60,000 packets"), "{text}");
@@ -394,27 +400,71 @@ fn demo_runs_a_collector_and_three_sensors_and_serves_the_page() {
             "{text}"
         );
     }
-    match page {
-        Some(Ok(page)) if page.status.success() => {
-            let html = String::from_utf8_lossy(&page.stdout);
+    match pages {
+        Ok((overview, public)) => {
             assert!(
-                html.contains("Packets ingested: <strong>60,000</strong>"),
-                "{html}"
+                overview.contains("<div class=\"v\">60,000</div>"),
+                "{overview}"
             );
             assert!(
-                html.contains("cdmx-campus-1") && html.contains("https://db-ip.com"),
-                "{html}"
+                overview.contains("cdmx-campus-1") && overview.contains("https://db-ip.com"),
+                "{overview}"
             );
-            assert!(
-                !html.contains("203.0.113."),
-                "a sensor's addresses are never shown"
-            );
+            for html in [&overview, &public] {
+                assert!(
+                    !html.contains("203.0.113."),
+                    "a sensor's addresses are never shown"
+                );
+            }
+            assert!(public.contains("TLP:CLEAR") && !public.contains("cdmx-campus-1"));
         }
-        Some(Ok(_)) | Some(Err(_)) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPED: demo page check: curl is missing or failed (CI installs it)");
+        Err(why) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPED: demo page check: {why} (CI installs curl)");
         }
-        other => panic!("fetching the demo page from {url:?}: {other:?}"),
+        Err(why) => panic!("fetching the demo's pages from {url:?}: {why}"),
     }
+}
+
+/// Logs in to the demo's dashboard with curl, through the login form as
+/// a browser would, and fetches the overview and the public page.
+fn demo_pages(url: &str, password: &str) -> Result<(String, String), String> {
+    let jar = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    let jar = jar.path().to_str().unwrap_or_default().to_string();
+    let curl = |args: &[&str]| -> Result<String, String> {
+        let out = Command::new("curl")
+            .args(["-sk", "--max-time", "20", "-b", &jar, "-c", &jar])
+            .args(args)
+            .output()
+            .map_err(|e| format!("curl: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("curl {args:?}: {}", out.status));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let login = curl(&[&format!("{url}login")])?;
+    let csrf = login
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("no csrf field on the login page")?
+        .to_string();
+    let status = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--data-urlencode",
+        "name=admin",
+        "--data-urlencode",
+        &format!("password={password}"),
+        "--data-urlencode",
+        &format!("csrf={csrf}"),
+        &format!("{url}login"),
+    ])?;
+    if status != "303" {
+        return Err(format!("logging in answered {status}"));
+    }
+    Ok((curl(&[url])?, curl(&[&format!("{url}public")])?))
 }
 
 #[test]
@@ -494,4 +544,71 @@ fn a_bad_config_is_named_with_what_is_wrong() {
     let out = run(&["lookup", "--config", config.to_str().unwrap(), "8.8.8.8"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
+}
+
+#[test]
+fn user_add_list_and_passwd_keep_only_argon2id_hashes() {
+    use hirundo_store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let db = dir.path().join("hirundo.db");
+    hirundo_store::SqliteStore::open(&db).unwrap();
+    let with_stdin = |args: &[&str], input: &str| {
+        let mut child = hirundo()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = with_stdin(&["user", "add", "ana", "--data", data], "too short\n");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(stderr(&short).contains("at least 12"), "{}", stderr(&short));
+
+    let added = with_stdin(
+        &["user", "add", "ana", "--data", data],
+        "twelve chars and more\n",
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let store = hirundo_store::SqliteStore::open(&db).unwrap();
+    let hash = store.account("ana").unwrap().unwrap().password_hash;
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(hirundo_web::verify_password("twelve chars and more", &hash));
+
+    let again = with_stdin(
+        &["user", "add", "ana", "--data", data],
+        "another password\n",
+    );
+    assert_eq!(again.status.code(), Some(2), "an existing name is refused");
+
+    let changed = with_stdin(
+        &["user", "passwd", "ana", "--data", data, "--password-stdin"],
+        "a different passphrase\r\n",
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    let hash = store.account("ana").unwrap().unwrap().password_hash;
+    assert!(hirundo_web::verify_password(
+        "a different passphrase",
+        &hash
+    ));
+    assert!(!hirundo_web::verify_password(
+        "twelve chars and more",
+        &hash
+    ));
+
+    let list = run(&["user", "list", "--data", data]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.status.success() && text.starts_with("ana  created "),
+        "{text}"
+    );
+    assert!(!text.contains("argon2"), "hashes are never printed");
 }

@@ -1,4 +1,5 @@
-//! The HTTP API, versioned under `/api/v1`, and the first web page.
+//! The HTTP API, versioned under `/api/v1`: the upload protocol and the
+//! collector's own views.
 //!
 //! Sensors upload as `hirundo-wire` describes (a `PUT` of the segment with
 //! its token, digest and health) and get `201` (stored now) or `200` (stored before; not counted again),
@@ -11,21 +12,34 @@
 //! content, `422` for a body that is not a whole capture or does not match
 //! its digest. A `5xx` means try again later (`507`: the collector's disk is
 //! full).
+//!
+//! The views (`/api/v1/sensors`, `totals`, ...) are for the dashboard's
+//! users: they answer only a request with a live session cookie
+//! ([`SESSION_COOKIE`], made by `hirundo-web`'s login) and refuse anything
+//! else with `401 no_session`. The upload route has its own token auth and
+//! no cookie is ever looked at there.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use hirundo_store::{Filter, Rejection, SensorHealth, SensorOverview, Store, StoreError};
+use hirundo_store::{
+    Filter, Rejection, SensorHealth, SensorOverview, Session, Store, StoreError, TokenHash,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::collector::{now_ns, Accepted, Collector, SegmentError};
-use crate::page;
+
+/// The dashboard's session cookie. The store keeps only its SHA-256
+/// ([`crate::registry::hash_token`]), so a copy of the database opens no
+/// session.
+pub const SESSION_COOKIE: &str = "hirundo_session";
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -35,23 +49,77 @@ pub struct AppState {
     ingest_slots: Arc<Semaphore>,
 }
 
-/// The collector's routes.
+/// The collector's routes, answering anything else with a JSON 404.
 pub fn router(collector: Arc<Collector>, concurrent_ingests: usize) -> Router {
+    routes(collector, concurrent_ingests).fallback(not_found)
+}
+
+/// The collector's routes without a fallback, for a server that merges
+/// them with its own (the dashboard).
+pub fn routes(collector: Arc<Collector>, concurrent_ingests: usize) -> Router {
     let state = AppState {
         collector,
         ingest_slots: Arc::new(Semaphore::new(concurrent_ingests.max(1))),
     };
-    Router::new()
-        .route("/", get(index))
-        .route(hirundo_wire::UPLOAD_ROUTE, put(put_segment))
+    let views = Router::new()
         .route("/api/v1/sensors", get(sensors))
         .route("/api/v1/totals", get(totals))
         .route("/api/v1/ports", get(ports))
         .route("/api/v1/countries", get(countries))
         .route("/api/v1/asns", get(asns))
         .route("/api/v1/rejections", get(rejections))
-        .fallback(not_found)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_session,
+        ));
+    Router::new()
+        .route(hirundo_wire::UPLOAD_ROUTE, put(put_segment))
+        .merge(views)
         .with_state(state)
+}
+
+/// The value of cookie `name` among a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then_some(value)
+        })
+}
+
+/// The live session whose cookie the request carries, with the hash it is
+/// stored under.
+pub fn session(
+    store: &dyn Store,
+    headers: &HeaderMap,
+    now_ns: i64,
+) -> Result<Option<(TokenHash, Session)>, StoreError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = crate::registry::hash_token(token);
+    Ok(store.session(&hash, now_ns)?.map(|s| (hash, s)))
+}
+
+/// Lets a view run only for a request with a live session.
+async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let store = state.collector.store().clone();
+    let headers = request.headers().clone();
+    match blocking(move || session(store.as_ref(), &headers, now_ns())).await {
+        Ok(Ok(Some(_))) => next.run(request).await,
+        Ok(Ok(None)) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no_session",
+            "log in at /login first: the API answers the dashboard's session cookie",
+        )
+        .into_response(),
+        Ok(Err(err)) => ApiError::from(err).into_response(),
+        Err(err) => err.into_response(),
+    }
 }
 
 /// An error in the API's own JSON shape.
@@ -442,12 +510,4 @@ async fn rejections(State(state): State<AppState>) -> Result<impl IntoResponse, 
         store.rejections()
     })
     .await
-}
-
-async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let store = state.collector.store().clone();
-    blocking(move || page::overview(store.as_ref()))
-        .await?
-        .map(Html)
-        .map_err(ApiError::from)
 }

@@ -1,6 +1,7 @@
 //! The collector's API without a socket (axum's `oneshot`): uploads are
 //! counted exactly once, every refused upload changes nothing and is
-//! counted by reason, and no public view shows where a sensor listens.
+//! counted by reason, the views answer only a dashboard session, and no
+//! view shows where a sensor listens.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use hirundo_collector::{registry, Accepted, Collector};
 use hirundo_simulate::{simulate, SimConfig};
-use hirundo_store::{Filter, NetworkType, PortTotal, Totals};
+use hirundo_store::{Filter, NetworkType, PortTotal, Session, Totals};
 use hirundo_summary::Summary;
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
@@ -120,10 +121,41 @@ async fn send(router: &Router, put: Put<'_>) -> (StatusCode, serde_json::Value) 
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
 
-async fn get(router: &Router, path: &str) -> (StatusCode, String) {
+/// A dashboard session made in the store as `hirundo-web`'s login makes
+/// one; returns the cookie's value.
+fn session(collector: &Collector) -> String {
+    let store = collector.store();
+    store
+        .set_account("analyst", "$argon2id$not-used-here", 0)
+        .unwrap();
+    let token = "ab".repeat(32);
+    let record = Session {
+        account: "analyst".into(),
+        csrf: "cd".repeat(32),
+        created_ns: 0,
+        expires_ns: i64::MAX,
+    };
+    store
+        .add_session(&registry::hash_token(&token), &record)
+        .unwrap();
+    token
+}
+
+/// A GET with the session cookie `token`, if any.
+async fn get_as(router: &Router, path: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = Request::get(path);
+    if let Some(token) = token {
+        request = request.header(
+            "cookie",
+            format!(
+                "theme=dark; {}={token}",
+                hirundo_collector::api::SESSION_COOKIE
+            ),
+        );
+    }
     let response = router
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -409,13 +441,14 @@ async fn import_takes_the_upload_path_and_knows_a_file_it_has_seen() {
 }
 
 #[tokio::test]
-async fn public_views_never_show_where_a_sensor_listens() {
+async fn views_answer_only_a_session_and_never_show_where_a_sensor_listens() {
     let bed = bed(64 << 20);
     let (body, truth) = segment(5_000, 7);
     send(&bed.router, Put::new("alpha", "0", &bed.alpha, &body)).await;
+    let token = session(&bed.collector);
+    let get = |path: &'static str| get_as(&bed.router, path, Some(&token));
     let darknet_prefix = ALPHA_DARKNET.split('/').next().unwrap();
     for path in [
-        "/",
         "/api/v1/sensors",
         "/api/v1/totals",
         "/api/v1/ports",
@@ -423,28 +456,41 @@ async fn public_views_never_show_where_a_sensor_listens() {
         "/api/v1/asns",
         "/api/v1/rejections",
     ] {
-        let (status, text) = get(&bed.router, path).await;
+        let (status, text) = get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {text}");
         assert!(
             !text.contains(darknet_prefix),
             "{path} shows {darknet_prefix}"
         );
+        // Without a session, or with a cookie no session has: 401.
+        for cookie in [None, Some("0".repeat(64))] {
+            let (status, text) = get_as(&bed.router, path, cookie.as_deref()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+            let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(answer["error"]["reason"], "no_session", "{text}");
+        }
     }
-    let (_, page) = get(&bed.router, "/").await;
-    assert!(page.contains("alpha") && page.contains("beta"));
-    assert!(page.contains("https://db-ip.com"), "DB-IP attribution");
-    let (_, totals) = get(&bed.router, "/api/v1/totals?sensor=alpha").await;
+    let (_, sensors) = get("/api/v1/sensors").await;
+    assert!(sensors.contains("alpha") && sensors.contains("beta"));
+    let (_, totals) = get("/api/v1/totals?sensor=alpha").await;
     let totals: serde_json::Value = serde_json::from_str(&totals).unwrap();
     assert_eq!(totals["packets"], truth.packets);
-    let (status, _) = get(&bed.router, "/api/v1/totals?sensor=nobody").await;
+    let (status, _) = get("/api/v1/totals?sensor=nobody").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, text) = get(&bed.router, "/api/v1/ports?limit=ten").await;
+    let (status, text) = get("/api/v1/ports?limit=ten").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(answer["error"]["reason"], "bad_query", "{text}");
-    let (status, _) = get(&bed.router, "/api/v1/ports?colour=blue").await;
+    let (status, _) = get("/api/v1/ports?colour=blue").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    // The operator's own tool still has them.
+    // An ended session opens nothing.
+    bed.collector
+        .store()
+        .end_session(&registry::hash_token(&token), 0)
+        .unwrap();
+    let (status, _) = get("/api/v1/totals").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The operator's own tool still has the addresses.
     assert_eq!(
         bed.collector.store().sensor_addresses("alpha").unwrap(),
         [ALPHA_DARKNET]

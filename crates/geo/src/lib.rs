@@ -19,13 +19,15 @@
 //! A [`GeoConfig`] lists which, in order of preference; [`Geo::load`]
 //! loads them. [`Geo::country`] and [`Geo::asn`] return the first source's
 //! answer without allocating; [`Geo::lookup`] returns every source's, so
-//! disagreements show. [`ATTRIBUTION`] is the credit the shipped data's
-//! licences require.
+//! disagreements show. [`country_ranges_v4`] asks the reverse: which
+//! IPv4 ranges the sources place in a country. [`ATTRIBUTION`] is the
+//! credit the shipped data's licences require.
 
 mod asn;
 pub mod attribution;
 mod config;
 mod country;
+mod country_ranges;
 mod dataset;
 mod error;
 mod geo;
@@ -40,6 +42,7 @@ pub use asn::{AsIndex, AsRegistry, AsRegistryBuilder, Asn};
 pub use attribution::{ATTRIBUTION, ATTRIBUTION_HTML};
 pub use config::{GeoConfig, SourceSpec, SourceSpecError};
 pub use country::{CountryCode, CountryCodeError};
+pub use country_ranges::country_ranges_v4;
 pub use dataset::{
     AsnTable, CountryTable, Dataset, DatasetSource, SourceInfo, SourceKind, SourceTables,
 };

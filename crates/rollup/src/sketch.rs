@@ -86,6 +86,11 @@ impl<const K: usize> SourceSketch<K> {
         ((K - 1) as f64 * 4_294_967_296.0 / kth).round() as u64
     }
 
+    /// The hashes kept, ascending.
+    pub fn hashes(&self) -> &[u32] {
+        &self.hashes
+    }
+
     /// Whether [`estimate`](Self::estimate) is an exact count.
     pub fn is_exact(&self) -> bool {
         self.hashes.len() < K

@@ -39,7 +39,7 @@ pub(crate) struct Clock {
     last_ns: i64,
 }
 
-fn exponential(rng: &mut ChaCha8Rng) -> f64 {
+pub(crate) fn exponential(rng: &mut ChaCha8Rng) -> f64 {
     -(1.0 - unit(rng)).ln()
 }
 

@@ -2,7 +2,8 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use crate::SimError;
+use crate::campaign::validate_all;
+use crate::{Campaign, SimError};
 
 /// 2026-01-01T00:00:00Z in nanoseconds since the Unix epoch.
 pub const DEFAULT_START_NS: i64 = 1_767_225_600 * 1_000_000_000;
@@ -14,7 +15,8 @@ pub const MAX_PACKETS: u64 = 1_000_000_000;
 /// The longest span one run may cover, ten years.
 pub const MAX_DAYS: u32 = 3_660;
 
-const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+pub(crate) const NANOS_PER_SECOND: i64 = 1_000_000_000;
+const NANOS_PER_DAY: i64 = 86_400 * NANOS_PER_SECOND;
 
 /// The container the capture is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +83,29 @@ impl Ipv4Prefix {
     }
     pub fn contains(self, addr: u32) -> bool {
         addr & !self.host_mask() == u32::from(self.addr)
+    }
+}
+
+impl Ipv4Prefix {
+    /// The fewest prefixes that together hold exactly `first..=last`, in
+    /// address order (an empty list when `first > last`).
+    pub fn cover(first: u32, last: u32) -> Vec<Ipv4Prefix> {
+        let mut out = Vec::new();
+        let mut at = u64::from(first);
+        let end = u64::from(last);
+        while at <= end {
+            // The largest block aligned at `at` that does not pass `end`.
+            let mut size = 1u64 << at.trailing_zeros().min(32);
+            while at + size - 1 > end {
+                size >>= 1;
+            }
+            out.push(Ipv4Prefix {
+                addr: Ipv4Addr::from(at as u32),
+                len: 32 - size.trailing_zeros() as u8,
+            });
+            at += size;
+        }
+        out
     }
 }
 
@@ -219,7 +244,7 @@ impl Mix {
 
 /// What to simulate. Every field has a default (`SimConfig::default()`);
 /// call [`SimConfig::validate`] before use (the generator does).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
     /// Frames to write, exactly. Default 100,000.
     pub packets: u64,
@@ -236,6 +261,9 @@ pub struct SimConfig {
     /// The sensor's unused IPv6 space.
     pub darknet_v6: Ipv6Prefix,
     pub mix: Mix,
+    /// Scanning campaigns injected on top of the background: their packets
+    /// come in addition to `packets`. Default none.
+    pub campaigns: Vec<Campaign>,
 }
 
 impl Default for SimConfig {
@@ -255,6 +283,7 @@ impl Default for SimConfig {
                 len: 64,
             },
             mix: Mix::default(),
+            campaigns: Vec::new(),
         }
     }
 }
@@ -320,7 +349,7 @@ impl SimConfig {
         if self.mix.total() == 0 {
             return err("every traffic family has weight 0: give at least one a weight".into());
         }
-        Ok(())
+        validate_all(self)
     }
 
     /// The span of the capture in nanoseconds.
@@ -368,6 +397,46 @@ mod tests {
         let mut none = d();
         none.mix = Mix::NONE;
         assert!(refused(none).contains("weight 0"));
+    }
+
+    #[test]
+    fn ranges_are_covered_by_the_fewest_prefixes() {
+        let shown = |first: &str, last: &str| {
+            let ip = |s: &str| u32::from(s.parse::<Ipv4Addr>().unwrap());
+            Ipv4Prefix::cover(ip(first), ip(last))
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown("0.0.0.0", "255.255.255.255"), ["0.0.0.0/0"]);
+        assert_eq!(shown("1.0.0.0", "1.0.0.255"), ["1.0.0.0/24"]);
+        assert_eq!(
+            shown("1.0.0.1", "1.0.0.6"),
+            ["1.0.0.1/32", "1.0.0.2/31", "1.0.0.4/31", "1.0.0.6/32"]
+        );
+        assert_eq!(
+            shown("255.255.255.255", "255.255.255.255"),
+            ["255.255.255.255/32"]
+        );
+        assert!(Ipv4Prefix::cover(5, 4).is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cover_holds_the_range_exactly_with_aligned_prefixes(a: u32, b: u32) {
+            let (first, last) = (a.min(b), a.max(b));
+            let prefixes = Ipv4Prefix::cover(first, last);
+            let mut next = u64::from(first);
+            for p in &prefixes {
+                let base = u32::from(p.addr);
+                proptest::prop_assert_eq!(base & p.host_mask(), 0);
+                proptest::prop_assert_eq!(u64::from(base), next);
+                next += u64::from(p.host_mask()) + 1;
+            }
+            proptest::prop_assert_eq!(next, u64::from(last) + 1);
+            // At most two prefixes per prefix length.
+            proptest::prop_assert!(prefixes.len() <= 62);
+        }
     }
 
     #[test]

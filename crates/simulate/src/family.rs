@@ -69,10 +69,15 @@ pub enum Family {
     /// ARP who-has requests from the upstream router for darknet
     /// addresses: Ethernet frames that carry no IP.
     Arp,
+    /// An injected scanning campaign (`SimConfig::campaigns`): SYNs from
+    /// Linux stacks (as [`Family::Generic`]'s, with a fresh timestamp
+    /// offset per connection) or UDP probes with DF set, to one port. Not
+    /// part of the [`Mix`]: campaigns come on top of the background.
+    Campaign,
 }
 
 impl Family {
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 12] = [
         Family::Mirai,
         Family::Zmap,
         Family::Masscan,
@@ -84,6 +89,7 @@ impl Family {
         Family::Ipv6,
         Family::Fragment,
         Family::Arp,
+        Family::Campaign,
     ];
 
     /// The key in [`Simulation::families`](crate::Simulation::families).
@@ -100,6 +106,7 @@ impl Family {
             Family::Ipv6 => "ipv6",
             Family::Fragment => "fragment",
             Family::Arp => "arp",
+            Family::Campaign => "campaign",
         }
     }
 
@@ -120,6 +127,8 @@ impl Family {
             Family::Ipv6 => mix.ipv6,
             Family::Fragment => mix.fragment,
             Family::Arp => mix.arp,
+            // Campaigns have their own packet counts.
+            Family::Campaign => 0,
         }
     }
 
@@ -150,6 +159,8 @@ impl Family {
             Family::Fragment => 2.0,
             // One router sends all of them.
             Family::Arp => f64::INFINITY,
+            // Not drawn with the population (its weight is 0).
+            Family::Campaign => 1.0,
         }
     }
 

@@ -15,9 +15,17 @@
 //! resulting [`Simulation`] is what `hirundo analyze` must report for the
 //! file, plus per-family tallies for the fingerprint detector's tests.
 //!
+//! Scanning campaigns ([`Campaign`], written on the command line as a
+//! [`CampaignSpec`]) are injected on top of that background: fresh
+//! sources scanning one port from a known instant at a known rate, merged
+//! in timestamp order, each with its [`CampaignTruth`] in the
+//! [`Simulation`].
+//!
 //! All randomness comes from ChaCha8 streams of the seed: the same config
-//! writes the same bytes on every machine.
+//! writes the same bytes on every machine. Campaigns draw from streams of
+//! their own, so the background is the same with or without them.
 
+mod campaign;
 mod clock;
 mod config;
 mod error;
@@ -30,6 +38,9 @@ mod ports;
 mod rng;
 mod simulate;
 
+pub use campaign::{
+    Campaign, CampaignSpec, CampaignStart, CampaignTruth, SpecError, MAX_CAMPAIGN_SOURCES,
+};
 pub use config::{
     CaptureFormat, Ipv4Prefix, Ipv6Prefix, Mix, SimConfig, DEFAULT_START_NS, MAX_DAYS, MAX_PACKETS,
 };

@@ -64,6 +64,9 @@ pub(crate) struct Population {
     pub schedule: Vec<u32>,
     /// Frames per family, exactly as many as will be written.
     pub frames: [u64; Family::ALL.len()],
+    /// Where the sources' addresses came from: campaigns draw theirs
+    /// after, so that none is also a background source.
+    pub pool: AddressPool,
 }
 
 impl Population {
@@ -119,6 +122,7 @@ impl Population {
             sources,
             schedule,
             frames,
+            pool,
         }
     }
 }
@@ -232,6 +236,8 @@ impl Source {
             Family::Arp => {
                 s.ttl = 0;
             }
+            // Campaign sources are drawn apart (`campaign::draw_sources`).
+            Family::Campaign => {}
         }
         s
     }
@@ -301,7 +307,7 @@ fn router_address(darknet: Ipv4Prefix) -> u32 {
 /// IPv4 addresses are a keyed Feistel permutation of a counter, so they
 /// never repeat and look scattered over the whole space; anything that
 /// could not be a source on the Internet is skipped.
-struct AddressPool {
+pub(crate) struct AddressPool {
     keys: [u32; 4],
     next_v4: u32,
     next_v6: u32,
@@ -365,7 +371,25 @@ impl AddressPool {
         u32::from(left) << 16 | u32::from(right)
     }
 
-    fn next_v4(&mut self) -> u32 {
+    /// The counter that [`permute`](Self::permute) maps to `y`: the same
+    /// rounds run backwards.
+    fn unpermute(&self, y: u32) -> u32 {
+        let (mut left, mut right) = ((y >> 16) as u16, y as u16);
+        for key in self.keys.iter().rev() {
+            let mixed = (u32::from(left) ^ key).wrapping_mul(0x9e37_79b1);
+            let f = (mixed >> 16) as u16 ^ mixed as u16;
+            (left, right) = (right ^ f, left);
+        }
+        u32::from(left) << 16 | u32::from(right)
+    }
+
+    /// Whether `addr` was handed out (or passed over) by
+    /// [`next_v4`](Self::next_v4) so far.
+    pub fn issued_v4(&self, addr: u32) -> bool {
+        self.unpermute(addr) < self.next_v4
+    }
+
+    pub fn next_v4(&mut self) -> u32 {
         loop {
             let addr = self.permute(self.next_v4);
             self.next_v4 = self.next_v4.wrapping_add(1);
@@ -397,6 +421,21 @@ mod tests {
     use super::*;
     use crate::rng::stream;
     use crate::Mix;
+
+    #[test]
+    fn the_pool_knows_what_it_handed_out() {
+        let mut pool = AddressPool::new(&mut stream(4, 0), "198.51.100.0/24".parse().unwrap());
+        for x in [0, 1, 77, 0xffff_ffff, 0x1234_5678] {
+            assert_eq!(pool.unpermute(pool.permute(x)), x);
+        }
+        let given: Vec<u32> = (0..1000).map(|_| pool.next_v4()).collect();
+        assert!(given.iter().all(|&a| pool.issued_v4(a)));
+        let next = pool.permute(pool.next_v4);
+        assert!(!pool.issued_v4(next));
+        // Handed out, or passed over if it is not public: issued either way.
+        pool.next_v4();
+        assert!(pool.issued_v4(next));
+    }
 
     #[test]
     fn special_ranges_are_not_public() {

@@ -5,7 +5,7 @@ use hirundo_capture::{ByteOrder, PcapWriter, PcapngWriter};
 use hirundo_packet::LinkType;
 use hirundo_summary::{Attribution, Summary, Tally};
 
-use crate::{CaptureFormat, Generator, SimConfig, SimError};
+use crate::{CampaignTruth, CaptureFormat, Generator, SimConfig, SimError};
 
 /// The snapshot length written in the headers: libpcap's default, far
 /// above the largest frame generated (1514 bytes), so nothing is cut.
@@ -19,7 +19,7 @@ pub const PCAPNG_TSRESOL: u8 = 9;
 const OUTPUT_BUFFER: usize = 1 << 20;
 
 /// The ground truth of a simulated capture.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
     /// Exactly what `hirundo analyze` must report for the capture:
     /// built from what the generator wrote, never by decoding it.
@@ -28,8 +28,12 @@ pub struct Simulation {
     /// [`Family::name`](crate::Family::name); families with no frames are
     /// absent. Packets add up to `summary.packets`; ARP has no IP sources,
     /// so its `sources` is 0. Kept out of the summary, which only holds
-    /// what the analyzer can compute.
+    /// what the analyzer can compute. All campaigns together are
+    /// `campaign`.
     pub families: BTreeMap<String, Tally>,
+    /// What each injected campaign sent, in `SimConfig::campaigns` order.
+    /// Its frames are also counted in `summary` like any other.
+    pub campaigns: Vec<CampaignTruth>,
 }
 
 /// Writes the capture `config` describes to `out` (Ethernet link type,

@@ -625,3 +625,6 @@ fn checksums_verify_with_an_independent_implementation() {
         );
     }
 }
+
+#[path = "simulate/campaign.rs"]
+mod campaign;

@@ -42,6 +42,16 @@ pub enum Grain {
     Day,
 }
 
+impl Grain {
+    /// The width of one bucket, in nanoseconds.
+    pub fn bucket_ns(self) -> i64 {
+        match self {
+            Grain::Hour => 3_600_000_000_000,
+            Grain::Day => 86_400_000_000_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertStatus {
