@@ -27,6 +27,10 @@ pub struct Args {
     /// How many days the traffic spans.
     #[arg(long, value_name = "D", default_value_t = SimConfig::default().days)]
     days: u32,
+    /// When the capture starts (UTC, a whole microsecond), such as
+    /// 2026-03-01T00:00:00Z.
+    #[arg(long, value_name = "TIME", default_value = "2026-01-01T00:00:00Z")]
+    start: hirundo_summary::Timestamp,
     /// Random seed: the same seed writes the same capture, byte for byte.
     #[arg(long, value_name = "S", default_value_t = SimConfig::default().seed)]
     seed: u64,
@@ -69,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         packets: args.packets,
         days: args.days,
         seed: args.seed,
+        start_ns: args.start.nanos(),
         format: match args.format {
             FormatArg::Pcap => CaptureFormat::Pcap,
             FormatArg::Pcapng => CaptureFormat::Pcapng,
