@@ -146,11 +146,57 @@ impl Ready {
     }
 }
 
+/// Hours of data each surge-detection run looks at: the last two days,
+/// so that segments a sensor delivers late, and alerts still open, are
+/// looked at again (a run is idempotent).
+const WATCH_HOURS: i64 = 48;
+
+/// Runs surge detection at start and then a few minutes past every hour,
+/// when the hour just ended is complete, on its own thread: a run reads
+/// a week of cells and must not hold up uploads or pages.
+fn start_watch(store: Arc<dyn Store>, delivery: hirundo_watch::Delivery) -> anyhow::Result<()> {
+    use hirundo_rollup::NANOS_PER_HOUR;
+    let config = hirundo_surge::Config::hourly();
+    std::thread::Builder::new()
+        .name("hirundo-watch".to_string())
+        .spawn(move || loop {
+            let now = crate::report::now_ns();
+            let hour = now.div_euclid(NANOS_PER_HOUR);
+            let hours = hirundo_store::HourRange {
+                from: hour - WATCH_HOURS,
+                to: hour,
+            };
+            match hirundo_watch::run(store.as_ref(), &config, hours, &delivery) {
+                Ok(report) => {
+                    if report.opened + report.closed > 0 {
+                        println!(
+                            "hirundo serve: surge detection: {} alerts opened, {} closed",
+                            report.opened, report.closed
+                        );
+                    }
+                    for problem in &report.problems {
+                        eprintln!("hirundo serve: surge detection: {problem}");
+                    }
+                }
+                Err(err) => eprintln!("hirundo serve: surge detection: {err}"),
+            }
+            let next = (hour + 1) * NANOS_PER_HOUR + 5 * 60 * 1_000_000_000;
+            let wait = (next - crate::report::now_ns()).max(60 * 1_000_000_000);
+            std::thread::sleep(std::time::Duration::from_nanos(wait as u64));
+        })
+        .context("starting the surge-detection thread")?;
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = Config::load(args.config.as_deref())?;
+    // Checked before anything starts: a bad webhook or SMTP setting is
+    // an error at start, not a silent loss of every alert.
+    let delivery = config.delivery()?;
     let enrichment = if args.no_enrich {
         None
     } else {
-        Some(Config::load(args.config.as_deref())?.enrichment()?)
+        Some(config.enrichment()?)
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -179,6 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "hirundo serve: dashboard at {}/ (public page: /public)",
             ready.web.base_url
         );
+        start_watch(ready.collector.store().clone(), delivery)?;
         if ready.collector.store().accounts()?.is_empty() {
             println!(
                 "hirundo serve: no dashboard account yet: hirundo user add NAME --data {}",

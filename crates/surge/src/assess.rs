@@ -109,7 +109,10 @@ impl Scratch {
         }
         let score = (packets - p.median) / p.scale;
         // Written so that a NaN threshold (a bad config) finds nothing.
-        if score.partial_cmp(&config.threshold).is_none_or(|o| o.is_lt()) {
+        if score
+            .partial_cmp(&config.threshold)
+            .is_none_or(|o| o.is_lt())
+        {
             return None;
         }
         let s = self.spread(history.iter().map(|p| p.sources as f64));
