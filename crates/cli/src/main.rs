@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod lookup;
 mod progress;
+mod query;
 mod report;
 mod sensor;
 mod serve;
@@ -66,6 +67,8 @@ enum Command {
     Report(report::Args),
     /// Surge detection: scan the store for surges, list the alerts.
     Alerts(alerts::Args),
+    /// The collector's figures as JSON: series, top lists, sources, sensors.
+    Query(query::Args),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::User(args) => user::run(args),
         Command::Report(args) => report::run(args),
         Command::Alerts(args) => alerts::run(args),
+        Command::Query(args) => query::run(args),
     };
     match result {
         Ok(code) => code,

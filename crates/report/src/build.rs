@@ -258,10 +258,68 @@ pub fn build(
     };
 
     // Sensors, and domestic versus overseas.
+    let (sensors, domestic) = compare_sensors(
+        store,
+        &coverage,
+        &filter,
+        &options.home,
+        options.exclude_research,
+    )?;
+    report.sensors = sensors;
+    report.domestic = domestic;
+
+    // Surges that started in the period.
+    let alerts = store.alerts(
+        days.from.saturating_mul(NANOS_PER_DAY),
+        days.to.saturating_mul(NANOS_PER_DAY),
+        50,
+    )?;
+    report.surges = alerts
+        .into_iter()
+        .rev()
+        .map(|a| SurgeLine {
+            title: a.title.clone(),
+            started: rfc3339(a.started_ns),
+            ended: a.closed_ns.map(rfc3339),
+            subject: a.subject.label(),
+            packets: a.packets,
+            sources: a.sources,
+        })
+        .collect();
+
+    report.notes = notes(options, &coverage);
+    Ok(report)
+}
+
+/// Each sensor's packets, average per active day and top ports over
+/// `days`, and the averages of the sensors in `home` against the others:
+/// the report's sensor comparison, and `hirundo query sensors`.
+pub fn sensor_comparison(
+    store: &dyn Store,
+    days: DayRange,
+    home: &str,
+    exclude_research: bool,
+) -> Result<(Vec<SensorSummary>, DomesticOverseas), StoreError> {
+    let coverage = Coverage::of(store, days)?;
+    let filter = Filter {
+        exclude_research,
+        ..Filter::days(days)
+    };
+    compare_sensors(store, &coverage, &filter, home, exclude_research)
+}
+
+fn compare_sensors(
+    store: &dyn Store,
+    coverage: &Coverage,
+    filter: &Filter,
+    home: &str,
+    exclude_research: bool,
+) -> Result<(Vec<SensorSummary>, DomesticOverseas), StoreError> {
     let mut domestic = DomesticOverseas {
-        home: options.home.clone(),
+        home: home.to_string(),
         ..DomesticOverseas::default()
     };
+    let mut summaries = Vec::new();
     let (mut home_packets, mut home_days, mut away_packets, mut away_days) = (0, 0, 0, 0);
     for sensor in store.sensors()? {
         let Some(active) = coverage.days.get(&sensor.id) else {
@@ -269,11 +327,11 @@ pub fn build(
         };
         let own = Filter {
             sensor: Some(sensor.id),
-            ..filter
+            ..*filter
         };
-        let packets = counted(&store.totals(&own)?, options.exclude_research);
+        let packets = counted(&store.totals(&own)?, exclude_research);
         let day_count = active.len() as u64;
-        let is_home = sensor.country == options.home;
+        let is_home = sensor.country == home;
         if is_home {
             domestic.domestic_sensors += 1;
             home_packets += packets;
@@ -283,7 +341,7 @@ pub fn build(
             away_packets += packets;
             away_days += day_count;
         }
-        report.sensors.push(SensorSummary {
+        summaries.push(SensorSummary {
             name: sensor.name.clone(),
             country: sensor.country.clone(),
             network_type: sensor.network_type.to_string(),
@@ -309,29 +367,7 @@ pub fn build(
     }
     domestic.domestic_per_sensor_per_day = ratio(home_packets, home_days);
     domestic.overseas_per_sensor_per_day = ratio(away_packets, away_days);
-    report.domestic = domestic;
-
-    // Surges that started in the period.
-    let alerts = store.alerts(
-        days.from.saturating_mul(NANOS_PER_DAY),
-        days.to.saturating_mul(NANOS_PER_DAY),
-        50,
-    )?;
-    report.surges = alerts
-        .into_iter()
-        .rev()
-        .map(|a| SurgeLine {
-            title: a.title.clone(),
-            started: rfc3339(a.started_ns),
-            ended: a.closed_ns.map(rfc3339),
-            subject: a.subject.label(),
-            packets: a.packets,
-            sources: a.sources,
-        })
-        .collect();
-
-    report.notes = notes(options, &coverage);
-    Ok(report)
+    Ok((summaries, domestic))
 }
 
 /// Packets a figure counts: every packet, or without research scanners'.

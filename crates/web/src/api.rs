@@ -67,8 +67,27 @@ pub async fn series(
         return Err(bad(format!("from ({from}) must be before to ({to})")));
     }
     let store = state.store();
+    let sensor_name = params.get("sensor").map(str::to_string);
     let answer = blocking(move || {
-        series_answer(store.as_ref(), &what, grain, from, to, exclude_research).map_err(|e| e.0)
+        let sensor = match sensor_name {
+            Some(name) => Some(
+                store
+                    .sensor(&name)?
+                    .ok_or_else(|| WebError::NotFound(format!("no sensor named {name:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        series_answer(
+            store.as_ref(),
+            &what,
+            grain,
+            from,
+            to,
+            exclude_research,
+            sensor,
+        )
+        .map_err(|e| e.0)
     })
     .await?;
     Ok(Json(answer))
@@ -83,6 +102,7 @@ pub fn series_answer(
     from: i64,
     to: i64,
     exclude_research: bool,
+    sensor: Option<hirundo_store::SensorId>,
 ) -> Result<SeriesAnswer, ApiError> {
     let first_hour = from.div_euclid(3_600);
     let end_hour = (to + 3_599).div_euclid(3_600);
@@ -100,7 +120,7 @@ pub fn series_answer(
                     from: first_hour,
                     to: end_hour,
                 },
-                sensor: None,
+                sensor,
                 exclude_research,
             };
             let held: HashMap<i64, u64> = store
@@ -126,6 +146,7 @@ pub fn series_answer(
             }
             let filter = Filter {
                 exclude_research,
+                sensor,
                 ..Filter::days(DayRange {
                     from: first_day,
                     to: end_day,
@@ -337,8 +358,20 @@ pub fn top_answer(
         from: today + 1 - days,
         to: today + 1,
     };
+    top_for(store, dim, current, limit, exclude_research)
+}
+
+/// The top `limit` of `dim` over `current` (UTC days), each with its rank
+/// in the period of the same length just before.
+pub fn top_for(
+    store: &dyn Store,
+    dim: &'static str,
+    current: DayRange,
+    limit: usize,
+    exclude_research: bool,
+) -> Result<TopAnswer, WebError> {
     let previous = DayRange {
-        from: current.from - days,
+        from: current.from - (current.to - current.from),
         to: current.from,
     };
     let filter = |range| Filter {

@@ -23,6 +23,14 @@ pub enum WebError {
     Internal,
 }
 
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for WebError {}
+
 impl WebError {
     /// Logs the cause and hides it.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> WebError {

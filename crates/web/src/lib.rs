@@ -43,6 +43,13 @@ pub use password::{
 };
 pub use state::WebConfig;
 
+/// The queries behind the JSON API, for the command line: series at any
+/// grain and top lists with the previous period's ranks.
+pub mod query {
+    pub use crate::api::{series_answer, top_for, SeriesAnswer, SeriesBucket, TopAnswer, TopRow};
+    pub use crate::params::{parse_instant, ApiGrain, What};
+}
+
 /// Every route the collector serves: uploads, the dashboard, the APIs.
 pub fn router(collector: Arc<Collector>, config: WebConfig) -> Router {
     let ingests = config.concurrent_ingests;
