@@ -67,9 +67,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     }
                 }
             };
-            let report =
-                hirundo_watch::run(&store, &hirundo_surge::Config::hourly(), hours, &delivery)
-                    .context("running surge detection")?;
+            let report = hirundo_watch::run(
+                &store,
+                &hirundo_surge::Config::hourly(),
+                hirundo_surge::Grain::Hour,
+                hours,
+                &delivery,
+            )
+            .context("running surge detection")?;
             println!(
                 "hirundo alerts: {} hours, {} series: {} opened, {} updated, {} closed",
                 report.hours, report.series, report.opened, report.updated, report.closed

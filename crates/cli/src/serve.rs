@@ -156,33 +156,49 @@ const WATCH_HOURS: i64 = 48;
 /// a week of cells and must not hold up uploads or pages.
 fn start_watch(store: Arc<dyn Store>, delivery: hirundo_watch::Delivery) -> anyhow::Result<()> {
     use hirundo_rollup::NANOS_PER_HOUR;
-    let config = hirundo_surge::Config::hourly();
     std::thread::Builder::new()
         .name("hirundo-watch".to_string())
-        .spawn(move || loop {
-            let now = crate::report::now_ns();
-            let hour = now.div_euclid(NANOS_PER_HOUR);
-            let hours = hirundo_store::HourRange {
-                from: hour - WATCH_HOURS,
-                to: hour,
-            };
-            match hirundo_watch::run(store.as_ref(), &config, hours, &delivery) {
-                Ok(report) => {
-                    if report.opened + report.closed > 0 {
-                        println!(
-                            "hirundo serve: surge detection: {} alerts opened, {} closed",
-                            report.opened, report.closed
-                        );
+        .spawn(move || {
+            let mut daily_done = i64::MIN;
+            loop {
+                let now = crate::report::now_ns();
+                let hour = now.div_euclid(NANOS_PER_HOUR);
+                let hours = hirundo_store::HourRange {
+                    from: hour - WATCH_HOURS,
+                    to: hour,
+                };
+                // Daily series once a day (and at start): they read a month.
+                let day = hour.div_euclid(24);
+                let result = if day != daily_done {
+                    daily_done = day;
+                    hirundo_watch::run_all(store.as_ref(), hours, &delivery)
+                } else {
+                    hirundo_watch::run(
+                        store.as_ref(),
+                        &hirundo_surge::Config::hourly(),
+                        hirundo_surge::Grain::Hour,
+                        hours,
+                        &delivery,
+                    )
+                };
+                match result {
+                    Ok(report) => {
+                        if report.opened + report.closed > 0 {
+                            println!(
+                                "hirundo serve: surge detection: {} alerts opened, {} closed",
+                                report.opened, report.closed
+                            );
+                        }
+                        for problem in &report.problems {
+                            eprintln!("hirundo serve: surge detection: {problem}");
+                        }
                     }
-                    for problem in &report.problems {
-                        eprintln!("hirundo serve: surge detection: {problem}");
-                    }
+                    Err(err) => eprintln!("hirundo serve: surge detection: {err}"),
                 }
-                Err(err) => eprintln!("hirundo serve: surge detection: {err}"),
+                let next = (hour + 1) * NANOS_PER_HOUR + 5 * 60 * 1_000_000_000;
+                let wait = (next - crate::report::now_ns()).max(60 * 1_000_000_000);
+                std::thread::sleep(std::time::Duration::from_nanos(wait as u64));
             }
-            let next = (hour + 1) * NANOS_PER_HOUR + 5 * 60 * 1_000_000_000;
-            let wait = (next - crate::report::now_ns()).max(60 * 1_000_000_000);
-            std::thread::sleep(std::time::Duration::from_nanos(wait as u64));
         })
         .context("starting the surge-detection thread")?;
     Ok(())

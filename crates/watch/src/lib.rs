@@ -51,44 +51,54 @@ pub struct RunReport {
 
 /// Sources listed in an alert's evidence.
 const EVIDENCE_SOURCES: usize = 10;
-/// Buckets of series kept as evidence before the alert's start.
+/// Buckets of series kept as evidence before the alert's start (a day of
+/// hours, or 24 days).
 const EVIDENCE_LEAD: i64 = 24;
 
-/// Scans hours `[from, to)` and reconciles the alerts with the store.
+/// Scans the buckets of `grain` that hours `[from, to)` fall in (whole
+/// days for [`Grain::Day`]) and reconciles the alerts with the store.
+/// `config` is the grain's (`Config::hourly`, `Config::daily`).
 pub fn run(
     store: &dyn Store,
     config: &Config,
+    grain: Grain,
     hours: HourRange,
     delivery: &Delivery,
 ) -> Result<RunReport, WatchError> {
-    // History reaches back a baseline, but never before the first hour
-    // with data: hours before it are missing, not quiet, and a series
+    let width = grain.bucket_ns() / NANOS_PER_HOUR;
+    let buckets = (
+        hours.from.div_euclid(width),
+        (hours.to + width - 1).div_euclid(width),
+    );
+    // History reaches back a baseline, but never before the first bucket
+    // with data: buckets before it are missing, not quiet, and a series
     // that "starts" from zeros would make everything look new.
-    let wanted = hours.from - config.baseline as i64;
+    let wanted = buckets.0 - config.baseline as i64;
     let first = store
         .series(
             &Filter::hours(HourRange {
-                from: wanted,
-                to: hours.to,
+                from: wanted * width,
+                to: buckets.1 * width,
             }),
             &SeriesOf::Total,
             hirundo_store::Grain::Hour,
         )?
         .first()
-        .map_or(hours.from, |b| b.at.max(wanted));
-    let series = load_series(store, config, first, hours.to)?;
+        .map_or(buckets.0, |b| b.at.div_euclid(width).max(wanted));
+    let series = load_series(store, config, width, first, buckets.1)?;
     let mut report = RunReport {
-        hours: hours.to - hours.from,
+        hours: (buckets.1 - buckets.0) * width,
         series: series.points.len(),
         ..RunReport::default()
     };
+    let bucket_ns = grain.bucket_ns();
     let changes = scan(
         config,
-        Grain::Hour,
+        grain,
         &series,
-        NANOS_PER_HOUR,
-        hours.from * NANOS_PER_HOUR,
-        hours.to * NANOS_PER_HOUR,
+        bucket_ns,
+        buckets.0 * bucket_ns,
+        buckets.1 * bucket_ns,
     );
     // The last state of each alert the window saw.
     let mut latest: Vec<Alert> = Vec::new();
@@ -102,17 +112,13 @@ pub fn run(
             None => latest.push(alert),
         }
     }
-    let latest = absorb_country_alerts(store, &series, latest)?;
-    let stored = store.alerts(
-        hours.from.saturating_sub(config.baseline as i64) * NANOS_PER_HOUR,
-        i64::MAX,
-        100_000,
-    )?;
+    let latest = absorb_country_alerts(store, &series, bucket_ns, latest)?;
+    let stored = store.alerts(wanted.saturating_mul(bucket_ns), i64::MAX, 100_000)?;
     for mut alert in latest {
-        let known = stored
-            .iter()
-            .find(|a| a.subject == alert.subject && a.started_ns == alert.started_ns);
-        alert.evidence = evidence(store, &series, &alert)?;
+        let known = stored.iter().find(|a| {
+            a.grain == alert.grain && a.subject == alert.subject && a.started_ns == alert.started_ns
+        });
+        alert.evidence = evidence(store, &series, bucket_ns, &alert)?;
         let event = match known {
             None => {
                 report.opened += 1;
@@ -145,6 +151,7 @@ pub fn run(
 fn absorb_country_alerts(
     store: &dyn Store,
     series: &Series,
+    bucket_ns: i64,
     alerts: Vec<Alert>,
 ) -> Result<Vec<Alert>, StoreError> {
     let (countries, mut ports): (Vec<Alert>, Vec<Alert>) = alerts
@@ -155,22 +162,20 @@ fn absorb_country_alerts(
         let Subject::Country { cc } = &alert.subject else {
             unreachable!("partitioned on it")
         };
-        let first_hour = series.first_ns / NANOS_PER_HOUR;
-        let (from, to) = (
-            alert.started_ns / NANOS_PER_HOUR,
-            alert.last_ns / NANOS_PER_HOUR + 1,
-        );
+        let first = series.first_ns / bucket_ns;
+        let (from, to) = (alert.started_ns / bucket_ns, alert.last_ns / bucket_ns + 1);
         let points = cc_of(cc).and_then(|c| series.points.get(&SeriesKey::Country(c)));
-        let peak_hour = (from..to)
-            .max_by_key(|&h| {
+        let peak = (from..to)
+            .max_by_key(|&b| {
                 points
-                    .and_then(|p| p.get((h - first_hour) as usize))
+                    .and_then(|p| p.get((b - first) as usize))
                     .map_or(0, |p| p.packets)
             })
             .unwrap_or(from);
+        let width = bucket_ns / NANOS_PER_HOUR;
         let cells = store.cells(HourRange {
-            from: peak_hour,
-            to: peak_hour + 1,
+            from: peak * width,
+            to: (peak + 1) * width,
         })?;
         let of_country = |port: PortKey| -> u64 {
             cells
@@ -213,6 +218,25 @@ fn absorb_country_alerts(
     Ok(ports)
 }
 
+/// Both grains over `hours`: hourly series with [`Config::hourly`], then
+/// daily ones (the whole days the hours touch) with [`Config::daily`],
+/// which see slow campaigns that no single hour shows.
+pub fn run_all(
+    store: &dyn Store,
+    hours: HourRange,
+    delivery: &Delivery,
+) -> Result<RunReport, WatchError> {
+    let mut report = run(store, &Config::hourly(), Grain::Hour, hours, delivery)?;
+    let daily = run(store, &Config::daily(), Grain::Day, hours, delivery)?;
+    report.series += daily.series;
+    report.opened += daily.opened;
+    report.updated += daily.updated;
+    report.closed += daily.closed;
+    report.failed_deliveries += daily.failed_deliveries;
+    report.problems.extend(daily.problems);
+    Ok(report)
+}
+
 fn deliver(delivery: &Delivery, alert: &Alert, event: &str, report: &mut RunReport) {
     for hook in &delivery.webhooks {
         if let Err(e) = hook.post(alert, event) {
@@ -232,82 +256,69 @@ fn deliver(delivery: &Delivery, alert: &Alert, event: &str, report: &mut RunRepo
     }
 }
 
-/// One hour's points per key, from its cells. Port and country series
-/// take the union of their cells' source sketches: one scanner probing a
-/// thousand ports is one source of its country, not a thousand.
-fn hour_points(cells: &[hirundo_store::CellRow]) -> HashMap<SeriesKey, Point> {
-    let mut ports: HashMap<PortKey, (u64, CellSketch)> = HashMap::new();
-    let mut countries: HashMap<[u8; 2], (u64, CellSketch)> = HashMap::new();
-    let mut out: HashMap<SeriesKey, Point> = HashMap::with_capacity(cells.len());
+/// One bucket's points per key, from the cells of its hours. Every
+/// series takes the union of its cells' source sketches: one scanner
+/// probing a thousand ports is one source of its country, not a
+/// thousand, and one seen every hour of a day is one source of the day.
+fn bucket_points(cells: &[hirundo_store::CellRow]) -> HashMap<SeriesKey, Point> {
+    let mut sums: HashMap<SeriesKey, (u64, CellSketch)> = HashMap::with_capacity(cells.len());
     for cell in cells {
         let Some(cc) = cc_of(&cell.cc) else { continue };
-        for (packets, sketch) in [
-            ports.entry(cell.port).or_default(),
-            countries.entry(cc).or_default(),
+        for key in [
+            SeriesKey::PortCountry(cell.port, cc),
+            SeriesKey::Port(cell.port),
+            SeriesKey::Country(cc),
         ] {
+            let (packets, sketch) = sums.entry(key).or_default();
             *packets += cell.packets;
             for &h in cell.sources.hashes() {
                 sketch.insert(h);
             }
         }
-        out.insert(
-            SeriesKey::PortCountry(cell.port, cc),
-            Point::new(cell.packets, cell.sources.estimate()),
-        );
     }
-    for (port, (packets, sketch)) in ports {
-        out.insert(
-            SeriesKey::Port(port),
-            Point::new(packets, sketch.estimate()),
-        );
-    }
-    for (cc, (packets, sketch)) in countries {
-        out.insert(
-            SeriesKey::Country(cc),
-            Point::new(packets, sketch.estimate()),
-        );
-    }
-    out
+    sums.into_iter()
+        .map(|(key, (packets, sketch))| (key, Point::new(packets, sketch.estimate())))
+        .collect()
 }
 
 fn cc_of(cc: &str) -> Option<[u8; 2]> {
     cc.as_bytes().try_into().ok()
 }
 
-/// The series of hours `[first, to)` that could ever alert.
+/// The series of buckets `[first, to)` (`width` hours each) that could
+/// ever alert.
 ///
-/// Two passes over the cells, an hour at a time: the first finds the keys
-/// whose sources ever reach the detector's floor (a few hundred among
+/// Two passes over the cells, a bucket at a time: the first finds the
+/// keys whose sources ever reach the detector's floor (a few hundred among
 /// hundreds of thousands, most of which are one scanner's one probe), the
-/// second fills only their series. Memory stays that of one hour plus the
-/// candidates.
+/// second fills only their series. Memory stays that of one bucket plus
+/// the candidates.
 fn load_series(
     store: &dyn Store,
     config: &Config,
+    width: i64,
     first: i64,
     to: i64,
 ) -> Result<Series, StoreError> {
+    let cells_of = |bucket: i64| {
+        store.cells(HourRange {
+            from: bucket * width,
+            to: (bucket + 1) * width,
+        })
+    };
     let floor = config.min_sources.min(config.new_port_min_sources);
     let mut candidates: std::collections::HashSet<SeriesKey> = Default::default();
-    for hour in first..to {
-        let cells = store.cells(HourRange {
-            from: hour,
-            to: hour + 1,
-        })?;
-        for (key, point) in hour_points(&cells) {
+    for bucket in first..to {
+        for (key, point) in bucket_points(&cells_of(bucket)?) {
             if point.sources >= floor {
                 candidates.insert(key);
             }
         }
     }
-    let mut series = Series::new(first * NANOS_PER_HOUR);
-    for hour in first..to {
-        let cells = store.cells(HourRange {
-            from: hour,
-            to: hour + 1,
-        })?;
-        let index = (hour - first) as usize;
-        for (key, point) in hour_points(&cells) {
+    let mut series = Series::new(first * width * NANOS_PER_HOUR);
+    for bucket in first..to {
+        let index = (bucket - first) as usize;
+        for (key, point) in bucket_points(&cells_of(bucket)?) {
             if candidates.contains(&key) {
                 series.set(key, index, point);
             }
@@ -323,20 +334,25 @@ fn load_series(
 
 /// The alert's series around it, its busiest sources while it was open,
 /// and their fingerprints.
-fn evidence(store: &dyn Store, series: &Series, alert: &Alert) -> Result<Evidence, StoreError> {
+fn evidence(
+    store: &dyn Store,
+    series: &Series,
+    bucket_ns: i64,
+    alert: &Alert,
+) -> Result<Evidence, StoreError> {
     let key = match &alert.subject {
         Subject::Port { proto, port } => port_key(proto, *port).map(SeriesKey::Port),
         Subject::Country { cc } => cc_of(cc).map(SeriesKey::Country),
     };
     let mut points = Vec::new();
     if let Some(values) = key.as_ref().and_then(|k| series.points.get(k)) {
-        let first_hour = series.first_ns / NANOS_PER_HOUR;
-        let from = alert.started_ns / NANOS_PER_HOUR - EVIDENCE_LEAD;
-        let to = alert.last_ns / NANOS_PER_HOUR + 1;
-        for hour in from.max(first_hour)..to {
-            if let Some(p) = values.get((hour - first_hour) as usize) {
+        let first = series.first_ns / bucket_ns;
+        let from = alert.started_ns / bucket_ns - EVIDENCE_LEAD;
+        let to = alert.last_ns / bucket_ns + 1;
+        for bucket in from.max(first)..to {
+            if let Some(p) = values.get((bucket - first) as usize) {
                 points.push(EvidencePoint {
-                    at_ns: hour * NANOS_PER_HOUR,
+                    at_ns: bucket * bucket_ns,
                     packets: p.packets,
                     sources: p.sources,
                 });

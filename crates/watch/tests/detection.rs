@@ -13,8 +13,8 @@ use hirundo_simulate::{
     simulate_with, Campaign, CampaignTruth, Ipv4Prefix, SimConfig, DEFAULT_START_NS,
 };
 use hirundo_store::{HourRange, NetworkType, NewSegment, NewSensor, SqliteStore, Store, TokenHash};
-use hirundo_surge::{Alert, Config, Subject};
-use hirundo_watch::{run, Delivery};
+use hirundo_surge::{Alert, Grain, Subject};
+use hirundo_watch::{run_all, Delivery};
 
 const DAYS: u32 = 30;
 const HOUR: i64 = NANOS_PER_HOUR;
@@ -231,9 +231,8 @@ fn alerts_for(with_campaigns: bool) -> (Vec<Alert>, Vec<CampaignTruth>) {
             .unwrap();
     }
     let first = DEFAULT_START_NS / HOUR;
-    let report = run(
+    let report = run_all(
         &store,
-        &Config::hourly(),
         HourRange {
             from: first,
             to: first + i64::from(DAYS) * 24,
@@ -254,7 +253,7 @@ fn alerts_for(with_campaigns: bool) -> (Vec<Alert>, Vec<CampaignTruth>) {
 fn matches(alert: &Alert, truth: &CampaignTruth, country: Option<&str>) -> bool {
     let campaign = &truth.campaign;
     let overlaps = alert.started_ns < campaign.start_ns + campaign.duration_ns + 2 * HOUR
-        && alert.last_ns + HOUR > campaign.start_ns;
+        && alert.last_ns + alert.grain.bucket_ns() > campaign.start_ns;
     let about = match &alert.subject {
         Subject::Port { proto, port } => *port == campaign.port && proto == campaign.proto.as_str(),
         Subject::Country { cc } => {
@@ -277,6 +276,12 @@ fn matches(alert: &Alert, truth: &CampaignTruth, country: Option<&str>) -> bool 
 fn campaigns_are_found_quickly_and_the_control_stays_quiet() {
     let (alerts, injected) = alerts_for(true);
     let countries: Vec<Option<&str>> = CAMPAIGNS.iter().map(|c| c.7).collect();
+    let hourly: Vec<&Alert> = alerts.iter().filter(|a| a.grain == Grain::Hour).collect();
+    eprintln!(
+        "{} hourly and {} daily alerts",
+        hourly.len(),
+        alerts.len() - hourly.len()
+    );
     let mut found = 0;
     let mut slow = Vec::new();
     for (truth, cc) in injected.iter().zip(&countries) {
@@ -284,7 +289,8 @@ fn campaigns_are_found_quickly_and_the_control_stays_quiet() {
         let first = alerts
             .iter()
             .filter(|a| matches(a, truth, *cc))
-            .map(|a| a.started_ns + HOUR)
+            // Raised when the bucket that opened it was complete.
+            .map(|a| a.started_ns + a.grain.bucket_ns())
             .min();
         match first {
             Some(raised) => {
