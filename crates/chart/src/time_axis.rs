@@ -168,29 +168,16 @@ fn label(spacing: Spacing, ticks: Vec<i64>) -> Vec<TimeTick> {
         .collect()
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
+/// Days since 1970-01-01 of a date (`hirundo-calendar`, with this
+/// module's signed month and day).
 pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    hirundo_calendar::days_from_civil(y, m as u32, d as u32)
 }
 
 /// The (year, month, day) of a day since 1970-01-01.
 pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let (y, m, d) = hirundo_calendar::civil_from_days(days);
+    (y, i64::from(m), i64::from(d))
 }
 
 /// "2026-03-10" for an instant, UTC.

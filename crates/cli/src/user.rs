@@ -3,11 +3,11 @@
 //! twice without echo; they are stored only as argon2id hashes.
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command as Process, ExitCode, Stdio};
 
 use anyhow::{bail, Context};
-use hirundo_store::{SqliteStore, Store};
+use hirundo_store::Store;
 use hirundo_summary::Timestamp;
 
 #[derive(clap::Args)]
@@ -48,7 +48,7 @@ struct PasswordArgs {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Add(a) => {
-            let store = open(&a.data.data)?;
+            let store = crate::sensor::open(&a.data.data)?;
             if store.account(&a.name)?.is_some() {
                 bail!(
                     "an account named {:?} exists; `hirundo user passwd {}` sets a new password",
@@ -57,11 +57,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             let hash = hirundo_web::hash_password(&read_password(a.password_stdin)?)?;
-            store.set_account(&a.name, &hash, now_ns())?;
+            store.set_account(&a.name, &hash, crate::report::now_ns())?;
             println!("Account {} created.", a.name);
         }
         Command::Passwd(a) => {
-            let store = open(&a.data.data)?;
+            let store = crate::sensor::open(&a.data.data)?;
             if store.account(&a.name)?.is_none() {
                 bail!(
                     "no account named {:?}; `hirundo user add` makes one",
@@ -69,11 +69,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             let hash = hirundo_web::hash_password(&read_password(a.password_stdin)?)?;
-            store.set_account(&a.name, &hash, now_ns())?;
+            store.set_account(&a.name, &hash, crate::report::now_ns())?;
             println!("Password of {} changed; its sessions have ended.", a.name);
         }
         Command::List(a) => {
-            let accounts = open(&a.data)?.accounts()?;
+            let accounts = crate::sensor::open(&a.data)?.accounts()?;
             if accounts.is_empty() {
                 println!("No accounts: `hirundo user add NAME --data DIR` makes one.");
             }
@@ -88,24 +88,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn open(data: &Path) -> anyhow::Result<SqliteStore> {
-    let path = data.join(hirundo_collector::Collector::DATABASE);
-    if !path.exists() {
-        bail!(
-            "{} does not exist; start `hirundo serve --data {}` once first, or check --data",
-            path.display(),
-            data.display()
-        );
-    }
-    Ok(SqliteStore::open(&path)?)
-}
-
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// The new password: asked for twice without echo on a terminal, else

@@ -320,18 +320,9 @@ fn info(reader: &maxminddb::Reader<&[u8]>) -> MmdbInfo {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time, by Howard Hinnant's days-to-civil.
+/// `YYYY-MM-DD` (UTC) of a Unix time.
 pub(crate) fn civil_date(epoch: u64) -> String {
-    let z = (epoch / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    hirundo_calendar::date((epoch / 86_400) as i64)
 }
 
 #[cfg(test)]

@@ -274,64 +274,22 @@ pub fn date_of_day(day: i64) -> String {
 /// The day since the epoch of a "YYYY-MM-DD" date (four-digit year from
 /// 0001), or `None` when it is not exactly that or not a calendar day.
 pub fn day_of_date(date: &str) -> Option<i64> {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let number = |s: &str| {
-        if is_digits(s) {
-            s.parse::<i64>().ok()
-        } else {
-            None
-        }
-    };
-    let (y, m, d) = (
-        number(date.get(0..4)?)?,
-        number(date.get(5..7)?)?,
-        number(date.get(8..10)?)?,
-    );
-    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-        return None;
-    }
-    Some(days_from_civil(y, m, d))
+    hirundo_calendar::parse_date(date).filter(|&day| day >= FIRST_DAY_OF_YEAR_1)
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
+/// 0001-01-01: years before 1 have no four-digit label.
+const FIRST_DAY_OF_YEAR_1: i64 = -719_162;
 
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
+/// Days since 1970-01-01 of a date (`hirundo-calendar`, with this
+/// module's signed month and day).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    hirundo_calendar::days_from_civil(y, m as u32, d as u32)
 }
 
 /// (year, month, day) of a day since 1970-01-01.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let (y, m, d) = hirundo_calendar::civil_from_days(days);
+    (y, i64::from(m), i64::from(d))
 }
 
 #[cfg(test)]
@@ -484,10 +442,16 @@ mod tests {
 
         #[test]
         fn day_counts_follow_the_calendar(year in 1i64..=9999, q in 1u32..=4, m in 1u32..=12) {
-            let leap = is_leap(year);
+            // Written out here, independently of the calendar code.
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
             let quarter_days = [90 + u32::from(leap), 91, 92, 92][(q - 1) as usize];
             prop_assert_eq!(quarter_range(year, q).days(), quarter_days);
-            let month_days = days_in_month(year, i64::from(m)) as u32;
+            let month_days = match m {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
             prop_assert_eq!(month_range(year, m).days(), month_days);
             let weeks = iso_weeks_in(year);
             prop_assert!(weeks == 52 || weeks == 53);

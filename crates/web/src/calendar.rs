@@ -26,30 +26,7 @@ pub struct WideBucket {
     pub packets: u64,
 }
 
-/// (year, month 1-12, day 1-31) of a day number (Hinnant's algorithm).
-pub fn civil(day: i64) -> (i64, u32, u32) {
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// The day number of a civil date.
-pub fn day_of(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use hirundo_calendar::{civil_from_days as civil, days_from_civil as day_of};
 
 /// The wide bucket a day falls in: its first day and label.
 pub fn bucket_of(day: i64, wide: Wide) -> (i64, String) {
@@ -98,10 +75,7 @@ pub fn sum_days(days: &[Bucket], wide: Wide) -> Vec<WideBucket> {
 }
 
 /// "2026-03-10", UTC.
-pub fn date(day: i64) -> String {
-    let (y, m, d) = civil(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use hirundo_calendar::date;
 
 /// "2026-03-10 14:05 UTC".
 pub fn date_time(ns: i64) -> String {

@@ -277,27 +277,7 @@ pub fn parse_instant(text: &str) -> Result<i64, String> {
     ))
 }
 
-/// `YYYY-MM-DD` as a day number, if it is a calendar day.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let n = calendar::day_of(i64::from(year), month, day);
-    // 2026-02-30 becomes 2026-03-02: not a calendar day.
-    (calendar::civil(n) == (i64::from(year), month, day)).then_some(n)
-}
+pub use hirundo_calendar::parse_date;
 
 /// Where a login may send the user back to: only a path on this site.
 /// Anything else (another host, `//host`, a scheme, backslashes that some
