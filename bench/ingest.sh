@@ -14,7 +14,7 @@
 # analyze are the best of RUNS runs (default 3; this machine is shared and
 # noisy), each ingest into a fresh collector; peak RSS of the collector is
 # the largest VmHWM from /proc, read just before it is stopped. Needs
-# tcpdump, tshark, curl and GNU time.
+# tcpdump, tshark and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,7 @@ SIZES="${SIZES:-1000000 2000000 4000000}"
 RUNS="${RUNS:-3}"
 SEED="${SEED:-7}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hirundo/target}"
-for tool in tcpdump tshark curl /usr/bin/time; do
+for tool in tcpdump tshark /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 2; }
 done
 cargo build --release --quiet -p hirundo-cli
@@ -60,8 +60,9 @@ for n in $SIZES; do
 
         t=$(seconds env HIRUNDO_TOKEN="$token" "$hirundo" sensor ship --collector "$url" --fingerprint "$fp" --name bench --spool "$spool")
         rss=$(awk '/VmHWM/ { print $2 }' "/proc/$server/status")
-        stored=$(curl -sk "$url/api/v1/totals" | sed -n 's/.*"packets":\([0-9]*\).*/\1/p')
         kill "$server"; wait "$server" 2>/dev/null || true; server=""
+        # Read from the store itself: the API needs a dashboard login.
+        stored=$("$hirundo" sensor list --data "$data" | awk '$1 == "bench" { gsub(",", "", $6); print $6 }')
         [ "$stored" = "$n" ] || { echo "bench: the collector stored $stored packets, not $n" >&2; exit 1; }
         if [ -z "$t_ingest" ] || [ "$(echo "$t < $t_ingest" | bc)" = 1 ]; then t_ingest=$t; fi
         if [ "$rss" -gt "$rss_kb" ]; then rss_kb=$rss; fi

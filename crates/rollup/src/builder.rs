@@ -45,9 +45,11 @@ pub struct RollupBuilder<'a> {
     /// for the sketches.
     who: Vec<Who<'a>>,
     hashes: Vec<u32>,
-    /// (hour, `PortKey::to_u32()`, country) → probes, research scanners
-    /// and backscatter left out.
-    cells: HashMap<(i64, u32, [u8; 2]), (u64, CellSketch)>,
+    /// One per (source, hour, port) with probes (research scanners and
+    /// backscatter left out), folded into cells at the end by one sort:
+    /// a table of cells would cost a lookup and a small allocation for
+    /// nearly every event, since random-port scans make a cell of most.
+    probes: Vec<ProbeRun>,
     /// UTC day → every source of the day.
     day_sketches: HashMap<i64, DaySketch>,
     /// One per decoded record since the last compaction.
@@ -60,6 +62,16 @@ pub struct RollupBuilder<'a> {
     compact_at: usize,
     /// The sorted copy of `events`, kept between compactions.
     scratch: Vec<Event>,
+}
+
+/// Probes from one source to one port in one hour.
+#[derive(Clone, Copy)]
+struct ProbeRun {
+    hour: i64,
+    port: u32,
+    cc: [u8; 2],
+    hash: u32,
+    probes: u32,
 }
 
 /// A source's day so far.
@@ -120,7 +132,7 @@ impl<'a> RollupBuilder<'a> {
             sources: Vec::new(),
             who: Vec::new(),
             hashes: Vec::new(),
-            cells: HashMap::new(),
+            probes: Vec::new(),
             day_sketches: HashMap::new(),
             events: Vec::new(),
             source_hours: HashMap::new(),
@@ -289,9 +301,13 @@ impl<'a> RollupBuilder<'a> {
                     .filter(|e| !e.tags.contains(Tags::BACKSCATTER))
                     .count() as u64;
                 if probing && probes > 0 {
-                    let cell = self.cells.entry((hour, port, who.cc)).or_default();
-                    cell.0 += probes;
-                    cell.1.insert(self.hashes[source as usize]);
+                    self.probes.push(ProbeRun {
+                        hour,
+                        port,
+                        cc: who.cc,
+                        hash: self.hashes[source as usize],
+                        probes: probes as u32,
+                    });
                 }
             }
         }
@@ -415,15 +431,17 @@ impl<'a> RollupBuilder<'a> {
             .collect();
         asns.sort_unstable_by_key(|a| (a.hour, a.asn));
         days.sort_unstable_by_key(|s| (s.day, s.source));
-        let mut cells: Vec<Cell> = builder
-            .cells
-            .into_iter()
-            .map(|((hour, port, cc), (packets, sources))| Cell {
-                hour,
-                port: PortKey::from_u32(port).expect("built by to_u32"),
-                cc,
-                packets,
-                sources,
+        let mut probes = builder.probes;
+        probes.sort_unstable_by_key(|r| (r.hour, r.port, r.cc, r.hash));
+        let mut cells: Vec<Cell> = probes
+            .chunk_by(|a, b| (a.hour, a.port, a.cc) == (b.hour, b.port, b.cc))
+            .map(|run| Cell {
+                hour: run[0].hour,
+                port: PortKey::from_u32(run[0].port).expect("built by to_u32"),
+                cc: run[0].cc,
+                packets: run.iter().map(|r| u64::from(r.probes)).sum(),
+                // Sorted by hash: the sketch is the first distinct ones.
+                sources: CellSketch::from_sorted(run.iter().map(|r| r.hash)),
             })
             .collect();
         cells.sort_unstable_by_key(|c| (c.hour, c.port, c.cc));

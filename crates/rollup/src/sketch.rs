@@ -32,6 +32,21 @@ impl<const K: usize> SourceSketch<K> {
         SourceSketch { hashes: Vec::new() }
     }
 
+    /// The sketch of hashes given in ascending order (repeats allowed):
+    /// no search per hash.
+    pub fn from_sorted(hashes: impl IntoIterator<Item = u32>) -> Self {
+        let mut kept: Vec<u32> = Vec::new();
+        for h in hashes {
+            if kept.len() == K {
+                break;
+            }
+            if kept.last() != Some(&h) {
+                kept.push(h);
+            }
+        }
+        SourceSketch { hashes: kept }
+    }
+
     pub fn insert(&mut self, hash: u32) {
         if self.hashes.len() == K && hash >= self.hashes[K - 1] {
             return;
@@ -171,6 +186,9 @@ mod tests {
             for &h in &b { y.insert(h); all.insert(h); }
             x.merge(&y);
             prop_assert_eq!(&x, &all);
+            let mut sorted: Vec<u32> = a.iter().chain(&b).copied().collect();
+            sorted.sort_unstable();
+            prop_assert_eq!(&CellSketch::from_sorted(sorted), &all);
             prop_assert_eq!(CellSketch::decode(&x.encode()), Some(x));
         }
 
