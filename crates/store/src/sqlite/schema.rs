@@ -441,6 +441,59 @@ mod tests {
         prepare_writer(&mut conn, ":memory:", false).unwrap();
     }
 
+    /// A version-1 store (as the sensor-network release wrote it) is
+    /// upgraded in place, and its hourly counts are summed into the new
+    /// daily tables.
+    #[test]
+    fn a_version_1_store_is_upgraded_and_its_days_filled() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO port_hour VALUES (480000, 1, 0, 23, 5), (480001, 1, 0, 23, 7), \
+             (480024, 1, 0, 23, 11), (480000, 2, 1, 53, 3); \
+             INSERT INTO country_hour VALUES (480000, 1, 'BR', 4), (480023, 1, 'BR', 6); \
+             INSERT INTO asn_hour VALUES (480000, 1, 64500, 9);",
+        )
+        .unwrap();
+        prepare_writer(&mut conn, ":memory:", false).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let rows = |sql: &str| -> Vec<(i64, i64, i64)> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        // Hours 480000 and 480001 are day 20000, 480024 is day 20001.
+        assert_eq!(
+            rows("SELECT day, port, packets FROM port_day ORDER BY day, sensor, port"),
+            vec![(20_000, 23, 12), (20_000, 53, 3), (20_001, 23, 11)]
+        );
+        assert_eq!(
+            rows("SELECT day, sensor, packets FROM country_day"),
+            vec![(20_000, 1, 10)]
+        );
+        assert_eq!(
+            rows("SELECT day, asn, packets FROM asn_day"),
+            vec![(20_000, 64_500, 9)]
+        );
+        // What version 1 did not know is 0, not invented.
+        let research: i64 = conn
+            .query_row(
+                "SELECT coalesce(sum(research), 0) FROM port_hour",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(research, 0);
+    }
+
     #[test]
     fn a_foreign_database_is_refused_before_anything_is_written() {
         let mut conn = Connection::open_in_memory().unwrap();
