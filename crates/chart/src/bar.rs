@@ -172,7 +172,7 @@ fn value_text(bar: &Bar) -> String {
 
 /// The value in bold-ish black and the note in grey.
 fn value_markup(bar: &Bar) -> String {
-    let value = escape(&format_value(bar.value));
+    let value = escape(&format_value(bar.value)).into_owned();
     match &bar.note {
         Some(note) => format!(
             // The space stays outside the tspan: renderers drop a tspan's

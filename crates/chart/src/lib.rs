@@ -27,6 +27,6 @@ mod time_axis;
 pub use bar::{bar_chart, Bar, BarChart};
 pub use line::{line_chart, LineChart, Series};
 pub use sparkline::sparkline;
-pub use svg::escape;
+pub use svg::{escape, forbidden_in_xml};
 pub use ticks::{format_number, format_value, nice_ticks, Ticks, MAX_TICKS, MIN_TICKS};
 pub use time_axis::{time_ticks, TimeTick};

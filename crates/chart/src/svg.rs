@@ -1,6 +1,7 @@
 //! The pieces every chart shares: escaping, coordinates, the root element,
 //! and the "no data" chart.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// Fonts every system has, so a chart needs no web font to look right.
@@ -12,13 +13,18 @@ pub(crate) const MUTED: &str = "#595959";
 pub(crate) const AXIS: &str = "#4d4d4d";
 pub(crate) const GRID: &str = "#d9d9d9";
 
-/// Escapes text for XML and HTML content and attribute values.
-///
-/// Characters XML 1.0 forbids (most C0 controls) become U+FFFD, because
-/// one of them makes a strict parser reject the whole document, which
-/// would let a hostile label blank a report.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Escapes text for XML and HTML content and attribute values: the five
+/// markup characters become entities. Characters XML 1.0 forbids (C0
+/// controls other than tab, LF and CR; U+FFFE, U+FFFF) become U+FFFD,
+/// because one of them makes a strict parser reject the whole document,
+/// which would let a hostile label blank a report or a feed. Text that
+/// needs neither is returned as it is, without a copy. Charts, reports,
+/// pages, the Atom feed and the HTML mail all escape with this one.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_work) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -26,12 +32,20 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c if forbidden_in_xml(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
+}
+
+fn needs_work(c: char) -> bool {
+    matches!(c, '&' | '<' | '>' | '"' | '\'') || forbidden_in_xml(c)
+}
+
+/// Outside XML 1.0's `Char` production (surrogates cannot occur in a `str`).
+pub fn forbidden_in_xml(c: char) -> bool {
+    (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
 }
 
 /// A coordinate with at most one decimal place and no `-0`, so output is

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use hirundo_report::{parse_period, sensor_comparison, PeriodRange};
+use hirundo_report::{parse_period, sensor_comparison, sensor_days, PeriodRange};
 use hirundo_store::{DayRange, SourceQuery, Store};
 use hirundo_web::query::{parse_instant, series_answer, top_for, ApiGrain, What};
 use serde_json::json;
@@ -126,8 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let days = days_of(&parse_period(&period)?);
             let answer = top_for(&store, dim, days, limit, research)?;
             // TSUBAME's ranking metric: packets per sensor-day of the period.
-            let (sensors, _) = sensor_comparison(&store, days, "ZZ", research)?;
-            let sensor_days: u64 = sensors.iter().map(|s| u64::from(s.days_active)).sum();
+            let sensor_days = sensor_days(&store, days)?;
             let mut value = serde_json::to_value(answer)?;
             if let Some(rows) = value.get_mut("rows").and_then(|r| r.as_array_mut()) {
                 for row in rows {

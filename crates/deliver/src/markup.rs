@@ -2,45 +2,14 @@
 //! source tags come from traffic that anyone can send, so nothing reaches
 //! the feed or the HTML mail unescaped.
 
-use std::borrow::Cow;
-
-/// `s` made safe as XML 1.0 or HTML text or a quoted attribute value: the
-/// five markup characters become entities, and characters that XML 1.0
-/// forbids outright (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF)
-/// become U+FFFD, since no escape can carry them and a feed reader would
-/// reject the whole document.
-pub fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_work) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if forbidden_in_xml(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn needs_work(c: char) -> bool {
-    matches!(c, '&' | '<' | '>' | '"' | '\'') || forbidden_in_xml(c)
-}
-
-/// Outside XML 1.0's `Char` production (surrogates cannot occur in a `str`).
-fn forbidden_in_xml(c: char) -> bool {
-    (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
-}
+pub use hirundo_chart::escape;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hirundo_chart::forbidden_in_xml;
     use proptest::prelude::*;
+    use std::borrow::Cow;
 
     #[test]
     fn escapes_markup_and_drops_forbidden() {

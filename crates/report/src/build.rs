@@ -157,14 +157,16 @@ pub fn build(
     };
 
     // Top ports, with the previous period's rank and a daily chart.
-    let ports = store.ports(&filter, Some(TOP))?;
+    // Every port, once: the top five and the total their shares divide by.
+    let all_ports = store.ports(&filter, None)?;
+    let port_total: u64 = all_ports.iter().map(|p| p.packets).sum();
+    let ports = &all_ports[..all_ports.len().min(TOP)];
     let previous_ports = store.ports(&previous_filter, Some(PREVIOUS_DEPTH))?;
     let keys: Vec<PortKey> = ports
         .iter()
         .map(|p| PortKey::new(p.proto, p.port))
         .collect();
     let port_sources = store.port_sources(days, &keys, options.exclude_research)?;
-    let port_total: u64 = store.ports(&filter, None)?.iter().map(|p| p.packets).sum();
     for (i, (p, sources)) in ports.iter().zip(&port_sources).enumerate() {
         let proto = p.proto.as_str().to_string();
         report.top_ports.push(RankedPort {
@@ -289,6 +291,12 @@ pub fn build(
 
     report.notes = notes(options, &coverage);
     Ok(report)
+}
+
+/// The sensor-days of `days`: how many (sensor, day) pairs had packets,
+/// what "per sensor per day" divides by.
+pub fn sensor_days(store: &dyn Store, days: DayRange) -> Result<u64, StoreError> {
+    Ok(Coverage::of(store, days)?.sensor_days())
 }
 
 /// Each sensor's packets, average per active day and top ports over

@@ -122,7 +122,7 @@ pub(crate) fn port_with_service(proto: &str, number: u16, service: Option<&str>)
     }
 }
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -24,7 +24,7 @@ mod model;
 mod period;
 mod tlp;
 
-pub use build::{build, sensor_comparison, BuildOptions};
+pub use build::{build, sensor_comparison, sensor_days, BuildOptions};
 pub use html::render_html;
 pub use json::render_json;
 pub use markdown::render_markdown;

@@ -224,21 +224,8 @@ impl Report {
 /// "hirundo Internet Threat Monitoring Report, 2026 Q1" (or "March 2026",
 /// "2026 week 10", "2026-01-05 to 2026-02-10").
 pub fn title_for(period: &PeriodRange) -> String {
+    use crate::format::MONTHS;
     use crate::period::PeriodKind;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let when = match period.kind {
         PeriodKind::Quarter { year, quarter } => format!("{year:04} Q{quarter}"),
         PeriodKind::Month { year, month } => {

@@ -41,7 +41,7 @@ pub use builder::RollupBuilder;
 pub use hirundo_summary::{Attribution, ErrorCounts, PortProto, UNKNOWN_COUNTRY};
 pub use ingest::{rollup_capture, IngestError, Ingested};
 pub use ports::PortKey;
-pub use sketch::{source_hash, source_hash_of, CellSketch, DaySketch, SourceSketch};
+pub use sketch::{source_hash, CellSketch, DaySketch, SourceSketch};
 
 use std::net::IpAddr;
 

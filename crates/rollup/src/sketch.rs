@@ -1,5 +1,3 @@
-use std::net::IpAddr;
-
 use hirundo_packet::AddrKey;
 
 /// Distinct sources, countable across segments and sensors: the `K`
@@ -145,11 +143,6 @@ pub fn source_hash(source: AddrKey) -> u32 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     ((z ^ (z >> 31)) >> 32) as u32
-}
-
-/// [`source_hash`] of an address.
-pub fn source_hash_of(addr: IpAddr) -> u32 {
-    source_hash(AddrKey::from(addr))
 }
 
 #[cfg(test)]

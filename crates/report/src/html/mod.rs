@@ -321,7 +321,7 @@ fn linkify(text: &str) -> String {
     content::split_urls(text)
         .into_iter()
         .map(|piece| match piece {
-            Piece::Text(t) => escape(t),
+            Piece::Text(t) => escape(t).into_owned(),
             Piece::Url(u) => format!("<a href=\"{0}\">{0}</a>", escape(u)),
         })
         .collect()

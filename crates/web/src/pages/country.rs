@@ -6,15 +6,14 @@ use std::fmt::Write;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::Extension;
-use hirundo_chart::{line_chart, LineChart, Series};
 use hirundo_store::{SeriesOf, SourceQuery, Store};
 use hirundo_surge::Subject;
 
 use super::alerts::alerts_table;
-use super::{card, points, sources_table, Params, View};
+use super::{card, grain_word, series_figure, sources_table, Params, View};
 use crate::auth::now_ns;
 use crate::error::WebError;
-use crate::layout::{self, escape, figure, n, share, Nav, Page, Viewer};
+use crate::layout::{self, escape, n, share, Nav, Page, Viewer};
 use crate::params::parse_country;
 use crate::state::{blocking, AppState};
 
@@ -88,23 +87,15 @@ pub fn render(
         "busiest first, below",
     ));
     body.push_str("</div>\n");
-    body.push_str(&figure(&line_chart(&LineChart {
-        title: format!(
-            "Packets from {cc} per {}",
-            if grain == hirundo_store::Grain::Hour {
-                "hour"
-            } else {
-                "day"
-            }
-        ),
-        y_label: "packets".into(),
-        series: vec![Series {
-            label: cc.to_string(),
-            points: points(&series, &filter, grain, now_ns),
-        }],
-        width: 1180,
-        height: 280,
-    })));
+    body.push_str(&series_figure(
+        format!("Packets from {cc} per {}", grain_word(grain)),
+        cc.to_string(),
+        &series,
+        &filter,
+        grain,
+        now_ns,
+        280,
+    ));
     body.push_str("<h2>Top sources</h2>\n");
     body.push_str(&sources_table("sources", &sources, &names));
     body.push_str("<h2>Alerts naming this region</h2>\n");

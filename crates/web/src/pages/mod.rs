@@ -152,6 +152,37 @@ pub fn tags_text(tags: Tags) -> String {
     }
 }
 
+/// "hour" or "day", as chart titles say it.
+pub fn grain_word(grain: Grain) -> &'static str {
+    match grain {
+        Grain::Hour => "hour",
+        Grain::Day => "day",
+    }
+}
+
+/// The figure of one series of packets over the view's period, as the
+/// overview, port and country pages draw it.
+pub fn series_figure(
+    title: String,
+    label: String,
+    buckets: &[Bucket],
+    filter: &Filter,
+    grain: Grain,
+    now_ns: i64,
+    height: u32,
+) -> String {
+    crate::layout::figure(&hirundo_chart::line_chart(&hirundo_chart::LineChart {
+        title,
+        y_label: "packets".into(),
+        series: vec![hirundo_chart::Series {
+            label,
+            points: points(buckets, filter, grain, now_ns),
+        }],
+        width: 1180,
+        height,
+    }))
+}
+
 /// A series with the store's empty buckets put back as zeros, as chart
 /// points (seconds, packets). Hours and days run from the filter's start
 /// to its end or the current bucket, whichever is first.
@@ -239,7 +270,7 @@ pub fn countries_table(
                 escape(query),
                 escape(&c.cc)
             ),
-            None => escape(&c.cc),
+            None => escape(&c.cc).into_owned(),
         };
         let _ = writeln!(
             html,

@@ -6,14 +6,14 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::response::Html;
 use axum::Extension;
-use hirundo_chart::{format_value, line_chart, LineChart, Series};
+use hirundo_chart::format_value;
 use hirundo_store::{SensorOverview, SeriesOf, Store};
 
-use super::{card, countries_table, points, ports_table, Params, View};
+use super::{card, countries_table, grain_word, ports_table, series_figure, Params, View};
 use crate::auth::now_ns;
 use crate::calendar::{age, date_time};
 use crate::error::WebError;
-use crate::layout::{self, escape, figure, n, share, Nav, Page, Viewer};
+use crate::layout::{self, escape, n, share, Nav, Page, Viewer};
 use crate::state::{blocking, AppState};
 
 const TOP: usize = 10;
@@ -122,20 +122,15 @@ pub fn render(
     ));
     body.push_str("</div>\n");
 
-    let per = match grain {
-        hirundo_store::Grain::Hour => "hour",
-        hirundo_store::Grain::Day => "day",
-    };
-    body.push_str(&figure(&line_chart(&LineChart {
-        title: format!("Packets per {per}, {}", view.words()),
-        y_label: "packets".into(),
-        series: vec![Series {
-            label: "all sensors".into(),
-            points: points(&series, &filter, grain, now_ns),
-        }],
-        width: 1180,
-        height: 300,
-    })));
+    body.push_str(&series_figure(
+        format!("Packets per {}, {}", grain_word(grain), view.words()),
+        "all sensors".into(),
+        &series,
+        &filter,
+        grain,
+        now_ns,
+        300,
+    ));
 
     let query = view.query();
     body.push_str("<div class=\"grid\"><div>\n<h2>Top destination ports</h2>\n");

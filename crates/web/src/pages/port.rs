@@ -6,15 +6,14 @@ use std::fmt::Write;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::Extension;
-use hirundo_chart::{line_chart, LineChart, Series};
 use hirundo_store::{DayRange, PortKey, SeriesOf, SourceQuery, Store};
 use hirundo_surge::Subject;
 
 use super::alerts::alerts_table;
-use super::{card, points, port_label, service, sources_table, Params, View};
+use super::{card, grain_word, port_label, series_figure, service, sources_table, Params, View};
 use crate::auth::now_ns;
 use crate::error::WebError;
-use crate::layout::{self, escape, figure, n, share, Nav, Page, Viewer};
+use crate::layout::{self, escape, n, share, Nav, Page, Viewer};
 use crate::params::{parse_port, today};
 use crate::state::{blocking, AppState};
 
@@ -125,23 +124,15 @@ pub fn render(
         "raised in the last 90 days",
     ));
     body.push_str("</div>\n");
-    body.push_str(&figure(&line_chart(&LineChart {
-        title: format!(
-            "Packets to {label} per {}",
-            if grain == hirundo_store::Grain::Hour {
-                "hour"
-            } else {
-                "day"
-            }
-        ),
-        y_label: "packets".into(),
-        series: vec![Series {
-            label: label.clone(),
-            points: points(&series, &filter, grain, now_ns),
-        }],
-        width: 1180,
-        height: 280,
-    })));
+    body.push_str(&series_figure(
+        format!("Packets to {label} per {}", grain_word(grain)),
+        label.clone(),
+        &series,
+        &filter,
+        grain,
+        now_ns,
+        280,
+    ));
 
     body.push_str("<h2>Top sources since yesterday 00:00 UTC</h2>\n");
     body.push_str(&sources_table("sources", &sources, &names));

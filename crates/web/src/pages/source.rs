@@ -131,10 +131,13 @@ pub fn render(
     );
     fact(
         "research organisation",
-        escape(p.research.as_deref().unwrap_or("none known")),
+        escape(p.research.as_deref().unwrap_or("none known")).into_owned(),
     );
-    fact("fingerprints", escape(&tags_text(p.tags)));
-    fact("sensors that saw it", escape(&sensor_list.join(", ")));
+    fact("fingerprints", escape(&tags_text(p.tags)).into_owned());
+    fact(
+        "sensors that saw it",
+        escape(&sensor_list.join(", ")).into_owned(),
+    );
     fact("ports", p.ports.len().to_string());
     body.push_str("</dl>\n");
 
