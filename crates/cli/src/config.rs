@@ -39,6 +39,80 @@ pub struct Config {
     pub research: ResearchConfig,
     #[serde(default)]
     pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
+}
+
+/// The daily notifications to the teams of the directory.
+///
+/// ```toml
+/// [notifications]
+/// tlp = "AMBER"                  # the label the darknet data goes out under
+/// provider = "CERT-XX"           # who we are, in the attachments
+/// provider_url = "https://cert.example.org"
+/// at_hour = 6                    # UTC hour `serve` sends the day before
+/// webhook_secret_file = "/etc/hirundo/notify-webhook.secret"
+/// [notifications.smtp]           # `to`: our own archive, sent a blind copy
+/// host = "mail.example.org"
+/// port = 587
+/// tls = "starttls"
+/// from = "CERT-XX notifications <notify@cert.example.org>"
+/// to = ["archive@cert.example.org"]
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsConfig {
+    #[serde(default = "default_notification_tlp")]
+    pub tlp: hirundo_tlp::Tlp,
+    #[serde(default)]
+    pub include_research: bool,
+    #[serde(default = "default_feed_name")]
+    pub feed_name: String,
+    /// Default: the directory's own team (`ours = true`), else "hirundo".
+    pub provider: Option<String>,
+    pub provider_url: Option<String>,
+    #[serde(default = "default_at_hour")]
+    pub at_hour: u8,
+    /// `false` stops `serve` from sending them on its own.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    pub webhook_secret_file: Option<PathBuf>,
+    #[serde(default = "default_webhook_timeout")]
+    pub webhook_timeout_secs: u64,
+    pub smtp: Option<hirundo_deliver::SmtpConfig>,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            tlp: default_notification_tlp(),
+            include_research: false,
+            feed_name: default_feed_name(),
+            provider: None,
+            provider_url: None,
+            at_hour: default_at_hour(),
+            enabled: true,
+            webhook_secret_file: None,
+            webhook_timeout_secs: default_webhook_timeout(),
+            smtp: None,
+        }
+    }
+}
+
+fn default_notification_tlp() -> hirundo_tlp::Tlp {
+    hirundo_tlp::Tlp::Amber
+}
+
+fn default_feed_name() -> String {
+    "hirundo-darknet".to_owned()
+}
+
+fn default_at_hour() -> u8 {
+    6
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Where alerts are delivered besides the dashboard and its Atom feed.
@@ -131,6 +205,65 @@ impl Config {
                 Some(hirundo_deliver::Mailer::new(smtp, base).context("in [alerts.smtp]")?);
         }
         Ok(delivery)
+    }
+
+    /// What a notification run sends, with the provider named after the
+    /// directory's own team when the file names none.
+    pub fn notify_settings(
+        &self,
+        store: &dyn hirundo_store::Store,
+    ) -> anyhow::Result<hirundo_notify::Settings> {
+        let n = &self.notifications;
+        let ours = store
+            .teams()
+            .context("reading the directory")?
+            .into_iter()
+            .find(|t| t.ours);
+        let provider = n
+            .provider
+            .clone()
+            .or_else(|| ours.as_ref().map(|t| t.short_name.clone()))
+            .unwrap_or_else(|| "hirundo".to_owned());
+        let url = n
+            .provider_url
+            .clone()
+            .or_else(|| ours.and_then(|t| t.website));
+        Ok(hirundo_notify::Settings {
+            tlp: n.tlp,
+            include_research: n.include_research,
+            feed: hirundo_notify::Feed {
+                name: n.feed_name.clone(),
+                provider,
+                url,
+            },
+        })
+    }
+
+    /// The mailer and webhook secret of `[notifications]`, checked.
+    pub fn notify_channels(&self) -> anyhow::Result<hirundo_notify::Channels> {
+        let n = &self.notifications;
+        if n.at_hour > 23 {
+            anyhow::bail!("in [notifications]: at_hour {} is not an hour of the day (0 to 23)", n.at_hour);
+        }
+        let mut channels = hirundo_notify::Channels {
+            webhook_timeout: Some(std::time::Duration::from_secs(n.webhook_timeout_secs)),
+            ..Default::default()
+        };
+        if let Some(path) = &n.webhook_secret_file {
+            let secret = std::fs::read(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let secret = secret.trim_ascii().to_vec();
+            if secret.is_empty() {
+                anyhow::bail!("{}: the webhook secret is empty", path.display());
+            }
+            channels.webhook_secret = Some(secret);
+        }
+        if let Some(smtp) = &n.smtp {
+            let base = self.alerts.base_url.as_deref().unwrap_or("https://localhost:8443");
+            channels.mailer =
+                Some(hirundo_deliver::Mailer::new(smtp, base).context("in [notifications.smtp]")?);
+        }
+        Ok(channels)
     }
 
     pub fn enrichment(&self) -> anyhow::Result<Enrichment> {

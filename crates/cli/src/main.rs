@@ -5,8 +5,11 @@ mod alerts;
 mod analyze;
 mod config;
 mod demo;
+mod directory;
 mod import;
+mod incident;
 mod lookup;
+mod notify;
 mod progress;
 mod query;
 mod report;
@@ -69,6 +72,14 @@ enum Command {
     Alerts(alerts::Args),
     /// The collector's figures as JSON: series, top lists, sources, sensors.
     Query(query::Args),
+    /// The CSIRT directory: import (Trusted Introducer, TOML), list, edit.
+    Directory(directory::Args),
+    /// The team each address is routed to, with the chain of reasons.
+    Route(directory::RouteArgs),
+    /// Daily notifications to the teams: preview, run, log.
+    Notify(notify::Args),
+    /// Incident records (RSIT): create, update, forward, import, statistics.
+    Incident(incident::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +96,10 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Query(args) => query::run(args),
+        Command::Directory(args) => directory::run(args),
+        Command::Route(args) => directory::route(args),
+        Command::Notify(args) => notify::run(args),
+        Command::Incident(args) => incident::run(args),
     };
     match result {
         Ok(code) => code,

@@ -204,8 +204,67 @@ fn start_watch(store: Arc<dyn Store>, delivery: hirundo_watch::Delivery) -> anyh
     Ok(())
 }
 
+/// Sends the notifications of each day once it is over, at
+/// `[notifications] at_hour` UTC, on its own thread. The day sent last is
+/// kept in the store so a restart neither skips nor repeats a day (and the
+/// ledger would stop a repeat anyway).
+fn start_notifications(
+    store: Arc<dyn Store>,
+    settings: hirundo_notify::Settings,
+    channels: hirundo_notify::Channels,
+    at_hour: u8,
+) -> anyhow::Result<()> {
+    const JOB: &str = "notify-daily";
+    const DAY_NS: i64 = 86_400_000_000_000;
+    std::thread::Builder::new()
+        .name("hirundo-notify".to_string())
+        .spawn(move || loop {
+            let now = crate::report::now_ns();
+            let today = now.div_euclid(DAY_NS);
+            let due = now - today * DAY_NS >= i64::from(at_hour) * 3_600_000_000_000;
+            let yesterday = today - 1;
+            let done = store.job_state(JOB).ok().flatten().unwrap_or(yesterday - 1);
+            if due && done < yesterday {
+                // Catch up on at most a week of missed days, oldest first.
+                for day in (done + 1).max(yesterday - 6)..=yesterday {
+                    match hirundo_notify::run(store.as_ref(), day, &settings, &channels, now) {
+                        Ok(report) => {
+                            let mut out = Vec::new();
+                            let _ = crate::notify::print_report(&mut out, &report);
+                            print!("hirundo serve: {}", String::from_utf8_lossy(&out));
+                            if let Err(e) = store.set_job_state(JOB, day) {
+                                eprintln!("hirundo serve: notifications: {e}");
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("hirundo serve: notifications for {}: {e:#}", hirundo_calendar::date(day));
+                            break;
+                        }
+                    }
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_secs(600));
+        })
+        .context("starting the notification thread")?;
+    Ok(())
+}
+
+/// A new collector starts with the shipped starter directory, so that
+/// routing and notifications work before anyone imports a directory.
+fn seed_directory(store: &dyn Store) -> anyhow::Result<()> {
+    if store.teams()?.is_empty() {
+        let now = crate::report::now_ns();
+        for team in hirundo_directory::starter() {
+            store.put_team(&team, now)?;
+        }
+        println!("hirundo serve: the directory was empty: loaded the starter directory (hirundo directory list)");
+    }
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
+    let channels = config.notify_channels()?;
     // Checked before anything starts: a bad webhook or SMTP setting is
     // an error at start, not a silent loss of every alert.
     let delivery = config.delivery()?;
@@ -242,6 +301,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ready.web.base_url
         );
         start_watch(ready.collector.store().clone(), delivery)?;
+        seed_directory(ready.collector.store().as_ref())?;
+        if config.notifications.enabled {
+            let settings = config.notify_settings(ready.collector.store().as_ref())?;
+            start_notifications(
+                ready.collector.store().clone(),
+                settings,
+                channels,
+                config.notifications.at_hour,
+            )?;
+        }
         if ready.collector.store().accounts()?.is_empty() {
             println!(
                 "hirundo serve: no dashboard account yet: hirundo user add NAME --data {}",

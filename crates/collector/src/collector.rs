@@ -118,6 +118,12 @@ impl Collector {
         &self.store
     }
 
+    /// The geo, ASN and research-scanner data segments are enriched with
+    /// (`None` when the collector runs without).
+    pub fn enrichment(&self) -> Option<&Enrichment> {
+        self.enrichment.as_ref()
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data
     }

@@ -29,7 +29,7 @@ mod testdata;
 
 pub use error::DeliverError;
 pub use feed::{atom_feed, FeedInfo, TLP_SCHEME};
-pub use mail::{subject, Mailer, SmtpConfig, SmtpTls};
+pub use mail::{subject, Attached, Mailer, Outgoing, SmtpConfig, SmtpTls};
 pub use markup::escape;
 pub use render::alert_link;
 pub use time::rfc3339;

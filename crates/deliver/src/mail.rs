@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hirundo_surge::Alert;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
@@ -266,6 +267,111 @@ impl Mailer {
                 port: self.port,
                 source,
             })
+    }
+}
+
+/// A file attached to an [`Outgoing`] message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    /// Plain ASCII, no path: "hirundo-darknet-2026-11-22-HIR-N-2026-000001.csv".
+    pub filename: String,
+    /// "text/csv", "application/stix+json;version=2.1"...
+    pub mime: String,
+    pub body: Vec<u8>,
+}
+
+/// A message to another team (a notification, a forwarded incident): a
+/// plain-text body and attachments, labelled and numbered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The team's addresses.
+    pub to: Vec<String>,
+    /// Carries the TLP label first, as TLP 2.0 requires.
+    pub subject: String,
+    /// Starts with the TLP label.
+    pub text: String,
+    /// "TLP:AMBER", repeated in a header for filters.
+    pub tlp_label: String,
+    /// The log's ticket, in a header and the Message-ID, so a reply can
+    /// be matched.
+    pub ticket: String,
+    pub attachments: Vec<Attached>,
+}
+
+impl Mailer {
+    /// Sends `message` to its recipients, with a blind copy to the
+    /// configured `to` (the operator's own archive). Returns the
+    /// Message-ID.
+    pub fn send_outgoing(&self, message: &Outgoing) -> Result<String, DeliverError> {
+        let (mail, id) = self.outgoing(message)?;
+        self.transport
+            .send(&mail)
+            .map(|_| id)
+            .map_err(|source| DeliverError::Smtp {
+                host: self.host.clone(),
+                port: self.port,
+                what: smtp_step(&source),
+                source,
+            })
+    }
+
+    /// The RFC 5322 bytes [`Mailer::send_outgoing`] would send: for previews.
+    pub fn outgoing_formatted(&self, message: &Outgoing) -> Result<Vec<u8>, DeliverError> {
+        Ok(self.outgoing(message)?.0.formatted())
+    }
+
+    fn outgoing(&self, message: &Outgoing) -> Result<(Message, String), DeliverError> {
+        let bad = |reason: String| DeliverError::InvalidConfig {
+            what: "outgoing mail",
+            reason,
+        };
+        if message.to.is_empty() {
+            return Err(bad(format!("{}: no recipient", message.ticket)));
+        }
+        let domain = self.from.email.domain().to_owned();
+        let id = format!("<{}@{domain}>", one_line(&message.ticket));
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(one_line(&message.subject))
+            .message_id(Some(id.clone()))
+            .user_agent(concat!("hirundo/", env!("CARGO_PKG_VERSION")).to_owned())
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Hirundo-Ticket"),
+                one_line(&message.ticket),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Hirundo-TLP"),
+                one_line(&message.tlp_label),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ));
+        for to in &message.to {
+            let mailbox: Mailbox = to
+                .parse()
+                .map_err(|e| bad(format!("{}: recipient {to:?}: {e}", message.ticket)))?;
+            builder = builder.to(mailbox);
+        }
+        for copy in &self.to {
+            builder = builder.bcc(copy.clone());
+        }
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(message.text.clone()));
+        for file in &message.attachments {
+            let kind = ContentType::parse(&file.mime)
+                .map_err(|e| bad(format!("{}: type {:?}: {e}", file.filename, file.mime)))?;
+            parts = parts.singlepart(
+                Attachment::new(one_line(&file.filename)).body(file.body.clone(), kind),
+            );
+        }
+        let mail = builder
+            .multipart(parts)
+            .map_err(|source| DeliverError::MailBuild {
+                host: self.host.clone(),
+                port: self.port,
+                source,
+            })?;
+        Ok((mail, id))
     }
 }
 

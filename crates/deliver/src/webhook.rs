@@ -213,8 +213,18 @@ impl Webhook {
     /// blocking thread. Only a 2xx answer is success.
     pub fn post(&self, alert: &Alert, event: &str) -> Result<(), DeliverError> {
         check_event(event)?;
+        let id = alert.id.to_string();
+        self.post_signed(
+            &webhook_body(alert, event),
+            &[("X-Hirundo-Event", event), ("X-Hirundo-Alert-Id", &id)],
+        )
+    }
+
+    /// POSTs any JSON `body`, signed the same way, with extra `headers`
+    /// (names and values the caller controls, never free text from data).
+    /// Blocking. Only a 2xx answer is success.
+    pub fn post_signed(&self, body: &[u8], headers: &[(&str, &str)]) -> Result<(), DeliverError> {
         self.validate()?;
-        let body = webhook_body(alert, event);
         let timestamp = unix_secs(SystemTime::now());
         let agent = ureq::AgentBuilder::new()
             .timeout(self.timeout)
@@ -223,15 +233,15 @@ impl Webhook {
             .redirects(0)
             .user_agent(concat!("hirundo/", env!("CARGO_PKG_VERSION")))
             .build();
-        let answer = agent
+        let mut request = agent
             .post(&self.url)
             .set("Content-Type", "application/json")
             .set(TIMESTAMP_HEADER, &timestamp.to_string())
-            .set(SIGNATURE_HEADER, &signature(&self.secret, timestamp, &body))
-            .set("X-Hirundo-Event", event)
-            .set("X-Hirundo-Alert-Id", &alert.id.to_string())
-            .send_bytes(&body);
-        match answer {
+            .set(SIGNATURE_HEADER, &signature(&self.secret, timestamp, body));
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        match request.send_bytes(body) {
             Ok(response) if (200..300).contains(&response.status()) => Ok(()),
             Ok(response) | Err(ureq::Error::Status(_, response)) => Err(self.refused(response)),
             Err(ureq::Error::Transport(source)) => Err(DeliverError::WebhookTransport {

@@ -12,7 +12,14 @@
 //! A sensor's address never appears in any of them: rows say which
 //! countries' sensors saw a source, nothing more.
 
+mod error;
 pub mod format;
+pub mod forward;
 mod notice;
+pub mod plan;
+pub mod run;
 
+pub use error::NotifyError;
 pub use notice::{Classification, Feed, Notice, SourceRow};
+pub use plan::{Decision, Settings};
+pub use run::{preview, run, Channels, Outcome, RunReport};

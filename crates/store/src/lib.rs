@@ -31,6 +31,8 @@ use std::net::IpAddr;
 
 pub use hirundo_rollup::PortKey;
 use hirundo_rollup::Rollup;
+pub use hirundo_directory::Team;
+pub use hirundo_incident::{Event, Incident};
 pub use hirundo_surge::Alert;
 
 /// The collector's storage. Methods are blocking; async callers run them
@@ -174,4 +176,51 @@ pub trait Store: Send + Sync {
     /// Where a background job got to (`None`: never ran).
     fn job_state(&self, job: &str) -> Result<Option<i64>, StoreError>;
     fn set_job_state(&self, job: &str, value: i64) -> Result<(), StoreError>;
+
+    // --- coordination: the CSIRT directory ---
+
+    /// Adds the team or replaces the one with its id.
+    fn put_team(&self, team: &Team, now_ns: i64) -> Result<(), StoreError>;
+    /// [`StoreError::NoSuchTeam`] if absent.
+    fn delete_team(&self, id: &str) -> Result<(), StoreError>;
+    /// Every team, by id.
+    fn teams(&self) -> Result<Vec<Team>, StoreError>;
+    fn team(&self, id: &str) -> Result<Option<Team>, StoreError>;
+
+    // --- coordination: notifications and their ledger ---
+
+    /// Logs a notification and gives it its ticket. When its status is
+    /// pending, also reserves its source-days for the team, all or none:
+    /// [`StoreError::AlreadyNotified`] if any was reserved before.
+    fn begin_notification(&self, new: &NewNotification) -> Result<NotificationRecord, StoreError>;
+    /// Records how a pending notification ended; a failure releases its
+    /// source-days so that the next run sends them.
+    fn finish_notification(&self, id: i64, finish: &Finish) -> Result<(), StoreError>;
+    /// Notifications created in `[from_ns, to_ns)`, of one team or all,
+    /// newest first, at most `limit`.
+    fn notifications(
+        &self,
+        from_ns: i64,
+        to_ns: i64,
+        team: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NotificationRecord>, StoreError>;
+    fn notification(&self, ticket: &str) -> Result<Option<NotificationRecord>, StoreError>;
+    /// The source-days in `days` already reserved for `team`.
+    fn notified(&self, team: &str, days: DayRange) -> Result<Vec<(i64, IpAddr)>, StoreError>;
+
+    // --- coordination: incidents ---
+
+    /// Stores a new incident with its first events; the store gives it its
+    /// id and ticket (whatever `incident.id` and `.ticket` hold) and returns
+    /// it as stored.
+    fn add_incident(&self, incident: &Incident, events: &[Event]) -> Result<Incident, StoreError>;
+    /// Replaces a stored incident and appends events to its timeline, in
+    /// one transaction.
+    fn update_incident(&self, incident: &Incident, events: &[Event]) -> Result<(), StoreError>;
+    fn incident(&self, id: i64) -> Result<Option<Incident>, StoreError>;
+    fn incident_by_ticket(&self, ticket: &str) -> Result<Option<Incident>, StoreError>;
+    fn incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>, StoreError>;
+    /// An incident's timeline, oldest first.
+    fn incident_events(&self, id: i64) -> Result<Vec<Event>, StoreError>;
 }

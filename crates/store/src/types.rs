@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 use hirundo_fingerprint::Tags;
 use hirundo_rollup::{ErrorCounts, PortKey, PortProto};
+use hirundo_tlp::Tlp;
 use hirundo_wire::SensorHealth;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,17 @@ pub enum StoreError {
     Backend(String),
     #[error("no account named {0:?}")]
     NoSuchAccount(String),
+    #[error("no team {0:?} in the directory")]
+    NoSuchTeam(String),
+    #[error("no incident {0}")]
+    NoSuchIncident(String),
+    /// A notification would carry a source-day the team was already sent.
+    #[error("team {team:?} was already notified of {address} on day {day}")]
+    AlreadyNotified {
+        team: String,
+        day: i64,
+        address: IpAddr,
+    },
 }
 
 /// Where a sensor sits, which shapes what it sees (TSUBAME compares them).
@@ -458,4 +470,125 @@ pub struct SourceDayRow {
     pub research: Option<String>,
     /// The sensors that saw it that day, ascending.
     pub sensors: Vec<SensorId>,
+}
+
+/// Why a notification was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationKind {
+    /// The scheduled report of a team's sources over a window of days.
+    Daily,
+    /// An incident forwarded to the team.
+    Incident,
+}
+
+/// Where a notification got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotificationStatus {
+    /// Reserved and being sent; if it stays so, the process stopped while
+    /// sending, and whether it arrived is unknown (its source-days stay
+    /// reserved, so they are never sent twice).
+    Pending,
+    Sent,
+    /// Sending failed; its source-days were released for the next run.
+    Failed,
+    /// Not sent: its label is above what the team accepts, or TLP:RED.
+    Withheld,
+    /// Not sent: the team asked not to be notified.
+    OptedOut,
+}
+
+impl NotificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Failed => "failed",
+            NotificationStatus::Withheld => "withheld",
+            NotificationStatus::OptedOut => "opted-out",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationStatus> {
+        [
+            NotificationStatus::Pending,
+            NotificationStatus::Sent,
+            NotificationStatus::Failed,
+            NotificationStatus::Withheld,
+            NotificationStatus::OptedOut,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// What [`crate::Store::begin_notification`] records before anything is
+/// sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub team: String,
+    pub kind: NotificationKind,
+    /// UTC days since the epoch, half-open.
+    pub from_day: i64,
+    pub to_day: i64,
+    pub tlp: Tlp,
+    pub sources: u64,
+    pub incident: Option<i64>,
+    pub created_ns: i64,
+    /// The source-days it carries, reserved for the team in the same
+    /// transaction; none for a notice that will not be sent.
+    pub reserve: Vec<(i64, IpAddr)>,
+    /// [`NotificationStatus::Pending`] for one about to be sent; a final
+    /// status (withheld, opted out) to only log it.
+    pub status: NotificationStatus,
+    pub detail: String,
+}
+
+/// A logged notification: what went (or did not go) to whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotificationRecord {
+    pub id: i64,
+    /// "HIR-N-2026-000042".
+    pub ticket: String,
+    pub team: String,
+    pub kind: NotificationKind,
+    pub from_day: i64,
+    pub to_day: i64,
+    pub tlp: Tlp,
+    pub sources: u64,
+    pub status: NotificationStatus,
+    /// "mail", "webhook" or both, comma-separated.
+    pub channels: String,
+    /// Mail addresses and webhook URLs, comma-separated.
+    pub recipients: String,
+    /// Why it was withheld, what failed, or the mail's Message-ID.
+    pub detail: String,
+    pub incident: Option<i64>,
+    pub created_ns: i64,
+    pub finished_ns: Option<i64>,
+}
+
+/// How a pending notification ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    /// Sent or Failed. Failed releases the reserved source-days.
+    pub status: NotificationStatus,
+    pub channels: String,
+    pub recipients: String,
+    pub detail: String,
+    pub finished_ns: i64,
+}
+
+/// Which incidents a listing returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentQuery {
+    pub state: Option<hirundo_incident::State>,
+    /// RSIT category ("information-gathering").
+    pub taxonomy: Option<String>,
+    /// Created in `[from_ns, to_ns)`.
+    pub from_ns: Option<i64>,
+    pub to_ns: Option<i64>,
+    /// At most this many, newest first (0: no limit).
+    pub limit: usize,
 }

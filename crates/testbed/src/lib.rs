@@ -3,8 +3,13 @@
 //! and `ip netns` helpers that leave nothing behind, even after a run that
 //! was killed.
 //!
+//! [`smtp::SmtpSink`] is a real SMTP server on loopback for the tests
+//! that send mail.
+//!
 //! Used by `crates/fingerprint/tests/real_scanners`,
 //! `crates/afpacket/tests/live.rs` and `crates/cli/tests/sensor_network`.
+
+pub mod smtp;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,124 +1,22 @@
 //! Alert mail through a real SMTP server on loopback: aiosmtpd, run by
-//! tests/smtp_sink.py, which saves each message for the test to read.
-//! Without python3 and aiosmtpd these tests skip loudly, except under
-//! CI=true, where they fail.
-
-use std::fs::File;
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+//! hirundo-testbed's `SmtpSink`, which saves each message for the test to
+//! read. Without python3 and aiosmtpd these tests skip loudly, except
+//! under CI=true, where they fail.
 
 use hirundo_deliver::{DeliverError, Mailer, SmtpConfig, SmtpTls};
-use serde_json::Value;
+use hirundo_testbed::smtp::{free_port, SmtpSink};
 
-use crate::{alert, free_port};
+use crate::alert;
 
-/// A running smtp_sink.py; killed when dropped.
-struct SmtpSink {
-    child: Child,
-    dir: tempfile::TempDir,
-    port: u16,
+trait Config {
+    fn config(&self) -> SmtpConfig;
 }
 
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Skips (returns `None`) with a message on stderr, or fails under CI.
-fn unavailable(why: &str) -> Option<SmtpSink> {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and the SMTP test server cannot run: {why} (pip install aiosmtpd)");
-    }
-    eprintln!(
-        "\n!!!!! SKIPPED: the SMTP delivery test needs python3 with aiosmtpd: {why}.\n!!!!! pip install aiosmtpd (CI=true makes this a failure)\n"
-    );
-    None
-}
-
-impl SmtpSink {
-    /// Starts the sink on a free loopback port, with AUTH for
-    /// `user_password` ("user:password") when given.
-    fn start(user_password: Option<&str>) -> Option<SmtpSink> {
-        match Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-        {
-            Err(e) => return unavailable(&format!("python3 did not start: {e}")),
-            Ok(s) if !s.success() => return unavailable("python3 cannot import aiosmtpd"),
-            Ok(_) => {}
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut command = Command::new("python3");
-        command
-            .arg(&script)
-            .arg(dir.path())
-            .arg(port.to_string())
-            .args(user_password)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(dir.path().join("stderr.log")).unwrap());
-        let child = command.spawn().expect("spawn python3 smtp_sink.py");
-        let mut sink = SmtpSink { child, dir, port };
-        sink.wait_for_port();
-        Some(sink)
-    }
-
-    fn wait_for_port(&mut self) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "smtp_sink.py exited with {status} before listening: {}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "smtp_sink.py is not listening on {addr} after 20 s: {}",
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
-    }
-
-    /// The `n`th message saved (from 1): its JSON record and raw bytes.
-    fn message(&self, n: usize) -> (Value, String) {
-        let json: PathBuf = self.dir.path().join(format!("{n}.json"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !json.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "message {n} not saved: {}",
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-        let record = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-        let raw = std::fs::read_to_string(self.dir.path().join(format!("{n}.eml"))).unwrap();
-        (record, raw)
-    }
-
+impl Config for SmtpSink {
     fn config(&self) -> SmtpConfig {
         SmtpConfig {
             host: "127.0.0.1".to_owned(),
-            port: self.port,
+            port: self.port(),
             tls: SmtpTls::None,
             username: None,
             password: None,
@@ -134,7 +32,7 @@ impl SmtpSink {
 
 #[test]
 fn mail_arrives_labelled_with_both_parts() {
-    let Some(sink) = SmtpSink::start(None) else {
+    let Some(sink) = SmtpSink::start("mail_arrives_labelled_with_both_parts", None) else {
         return;
     };
     let mailer = Mailer::new(&sink.config(), "https://collector.example.org:8443").unwrap();
@@ -201,7 +99,7 @@ fn mail_arrives_labelled_with_both_parts() {
 
 #[test]
 fn auth_succeeds_with_the_right_password_and_fails_naming_the_server() {
-    let Some(sink) = SmtpSink::start(Some("hirundo:correct horse")) else {
+    let Some(sink) = SmtpSink::start("auth_succeeds_with_the_right_password", Some("hirundo:correct horse")) else {
         return;
     };
     let mut config = sink.config();
@@ -224,14 +122,14 @@ fn auth_succeeds_with_the_right_password_and_fails_naming_the_server() {
     assert!(
         text.starts_with(&format!(
             "SMTP 127.0.0.1:{}: the server refused (permanent",
-            sink.port
+            sink.port()
         )),
         "{text}"
     );
     // aiosmtpd answers 535 to bad credentials; the code is in the cause.
     let cause = std::error::Error::source(&err).unwrap().to_string();
     assert!(cause.contains("535"), "{cause}");
-    assert!(!sink.dir.path().join("2.json").exists());
+    assert!(!sink.has(2));
 }
 
 #[test]

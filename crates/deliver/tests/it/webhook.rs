@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use hirundo_deliver::{is_fresh, verify, DeliverError, Webhook};
 
-use crate::{alert, free_port};
+use hirundo_testbed::smtp::free_port;
+
+use crate::alert;
 
 /// What the server received.
 struct Request {

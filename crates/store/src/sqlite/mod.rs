@@ -23,6 +23,7 @@ mod accounts;
 mod analysis;
 mod columns;
 mod commit;
+mod coordination;
 mod error;
 mod registry;
 mod schema;
@@ -43,6 +44,9 @@ use crate::{
     RejectionCount, SegmentRecord, Sensor, SensorHealth, SensorId, SensorOverview, SeriesOf,
     Session, SourceCount, SourceDayRow, SourceQuery, SourceSummary, Store, StoreError, TokenHash,
     Totals,
+};
+use crate::{
+    Event, Finish, Incident, IncidentQuery, NewNotification, NotificationRecord, Team,
 };
 use error::Context;
 
@@ -293,6 +297,72 @@ impl Store for SqliteStore {
 
     fn set_job_state(&self, job: &str, value: i64) -> Result<(), StoreError> {
         accounts::set_job_state(&self.writer(), job, value)
+    }
+
+    fn put_team(&self, team: &Team, now_ns: i64) -> Result<(), StoreError> {
+        coordination::put_team(&self.writer(), team, now_ns)
+    }
+
+    fn delete_team(&self, id: &str) -> Result<(), StoreError> {
+        coordination::delete_team(&self.writer(), id)
+    }
+
+    fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        coordination::teams(&self.reader())
+    }
+
+    fn team(&self, id: &str) -> Result<Option<Team>, StoreError> {
+        coordination::team(&self.reader(), id)
+    }
+
+    fn begin_notification(&self, new: &NewNotification) -> Result<NotificationRecord, StoreError> {
+        coordination::begin_notification(&self.writer(), new)
+    }
+
+    fn finish_notification(&self, id: i64, finish: &Finish) -> Result<(), StoreError> {
+        coordination::finish_notification(&self.writer(), id, finish)
+    }
+
+    fn notifications(
+        &self,
+        from_ns: i64,
+        to_ns: i64,
+        team: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        coordination::notifications(&self.reader(), from_ns, to_ns, team, limit)
+    }
+
+    fn notification(&self, ticket: &str) -> Result<Option<NotificationRecord>, StoreError> {
+        coordination::notification(&self.reader(), ticket)
+    }
+
+    fn notified(&self, team: &str, days: DayRange) -> Result<Vec<(i64, IpAddr)>, StoreError> {
+        coordination::notified(&self.reader(), team, days)
+    }
+
+    fn add_incident(&self, incident: &Incident, events: &[Event]) -> Result<Incident, StoreError> {
+        coordination::add_incident(&self.writer(), incident, events)
+    }
+
+    fn update_incident(&self, incident: &Incident, events: &[Event]) -> Result<(), StoreError> {
+        coordination::update_incident(&self.writer(), incident, events)
+    }
+
+    fn incident(&self, id: i64) -> Result<Option<Incident>, StoreError> {
+        coordination::incident(&self.reader(), id)
+    }
+
+    fn incident_by_ticket(&self, ticket: &str) -> Result<Option<Incident>, StoreError> {
+        coordination::incident_by_ticket(&self.reader(), ticket)
+    }
+
+    fn incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>, StoreError> {
+        coordination::incidents(&self.reader(), query)
+    }
+
+    fn incident_events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
+        coordination::incident_events(&self.reader(), id)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::StoreError;
 const APPLICATION_ID: i32 = 0x6869_7275;
 
 /// Migrations, oldest first: index `i` upgrades version `i` to `i + 1`.
-const MIGRATIONS: [&str; 2] = [V1, V2];
+const MIGRATIONS: [&str; 3] = [V1, V2, V3];
 
 /// The schema version this build writes and reads.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -276,6 +276,66 @@ CREATE TABLE job_state (
     job TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) STRICT;
+";
+
+/// Version 3: coordination. Teams, incidents and their events are kept as
+/// JSON records (their shape belongs to `hirundo-directory` and
+/// `hirundo-incident`) beside the columns that lists sort and filter by.
+/// `notified` is the ledger that keeps a source-day from reaching the same
+/// team twice: a notification reserves its rows before it is sent.
+const V3: &str = "
+CREATE TABLE team (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    updated_ns INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE notification (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket TEXT NOT NULL UNIQUE,
+    team TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    from_day INTEGER NOT NULL,
+    to_day INTEGER NOT NULL,
+    tlp TEXT NOT NULL,
+    sources INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    channels TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    incident INTEGER,
+    created_ns INTEGER NOT NULL,
+    finished_ns INTEGER
+) STRICT;
+CREATE INDEX notification_by_time ON notification (created_ns);
+CREATE INDEX notification_by_team ON notification (team, created_ns);
+
+CREATE TABLE notified (
+    team TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    source BLOB NOT NULL,
+    notification INTEGER NOT NULL REFERENCES notification (id),
+    PRIMARY KEY (team, day, source)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE incident (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL,
+    taxonomy TEXT NOT NULL,
+    created_ns INTEGER NOT NULL,
+    updated_ns INTEGER NOT NULL,
+    record TEXT NOT NULL
+) STRICT;
+CREATE INDEX incident_by_time ON incident (created_ns);
+
+CREATE TABLE incident_event (
+    incident INTEGER NOT NULL REFERENCES incident (id),
+    seq INTEGER NOT NULL,
+    at_ns INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (incident, seq)
+) STRICT, WITHOUT ROWID;
 ";
 
 /// Sets up the writing connection and brings the schema up to date.

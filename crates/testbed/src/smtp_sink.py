@@ -37,7 +37,13 @@ class Save:
         raw = envelope.original_content
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         parts = [
-            {"content_type": p.get_content_type(), "text": p.get_content()}
+            {
+                "content_type": p.get_content_type(),
+                "filename": p.get_filename(),
+                # Attachments of non-text types come back as bytes; every
+                # one hirundo sends is UTF-8 text.
+                "text": text if isinstance(text := p.get_content(), str) else text.decode("utf-8", "replace"),
+            }
             for p in msg.walk()
             if not p.is_multipart()
         ]

@@ -1,0 +1,242 @@
+//! Who gets what: the pure half of a notification run. Given the day's
+//! source-days, the directory and the ledger of what each team was
+//! already sent, it groups the new source-days by the team each source
+//! routes to, folds them into one row per source, and decides for each
+//! team whether its notice may go.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+
+use hirundo_directory::{Cadence, Directory, Origin, Team};
+use hirundo_fingerprint::Tags;
+use hirundo_store::{SensorId, SourceDayRow};
+use hirundo_summary::UNKNOWN_COUNTRY;
+use hirundo_tlp::Tlp;
+
+use crate::{Feed, SourceRow};
+
+/// What a run sends, set by the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The label the darknet data goes out under. AMBER by default: it
+    /// names hosts that are probably compromised, which their owners need
+    /// to know and nobody else does.
+    pub tlp: Tlp,
+    /// Research scanners (organisations that publish their scanning
+    /// ranges) are left out unless asked for: their networks' teams know.
+    pub include_research: bool,
+    pub feed: Feed,
+}
+
+/// Whether a team's notice may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Send,
+    /// The team asked not to be notified.
+    OptedOut,
+    /// The label forbids it: above the team's ceiling, or TLP:RED.
+    Withheld { why: String },
+}
+
+/// One team's share of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub team: Team,
+    /// UTC days, half-open: the team's window for this run.
+    pub from_day: i64,
+    pub to_day: i64,
+    /// Most packets first, then by address.
+    pub rows: Vec<SourceRow>,
+    /// Every source-day the rows fold, for the ledger.
+    pub source_days: Vec<(i64, IpAddr)>,
+    pub decision: Decision,
+}
+
+/// Source-days a run leaves out, and why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Sources that cannot be genuine (bogons, our own space): telling
+    /// anyone about them would blame an innocent network.
+    pub spoofed: u64,
+    /// Research scanners, unless [`Settings::include_research`].
+    pub research: u64,
+    /// No team answers for them and the directory has no team of ours.
+    pub unrouted: u64,
+    /// Already sent to their team.
+    pub already_sent: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// By team id.
+    pub batches: Vec<Batch>,
+    pub skipped: Skipped,
+}
+
+/// The days a team with `cadence` hears about when the run is for `day`
+/// (the UTC day that just ended): that day for daily teams; the week
+/// ending on it for weekly teams, but only when it is a Sunday.
+pub fn window(cadence: Cadence, day: i64) -> Option<(i64, i64)> {
+    match cadence {
+        Cadence::Daily => Some((day, day + 1)),
+        // Day 0, 1970-01-01, was a Thursday: Monday is 0, Sunday 6.
+        Cadence::Weekly => ((day + 3).rem_euclid(7) == 6).then_some((day - 6, day + 1)),
+    }
+}
+
+/// The widest window any cadence can ask for on `day`: what to read.
+pub fn widest_window(day: i64) -> (i64, i64) {
+    (day - 6, day + 1)
+}
+
+/// Plans the run for `day`. `rows` must cover the team windows (see
+/// [`widest_window`]); rows outside a team's window are ignored for it.
+/// `already` holds, per team id, the source-days it was already sent.
+pub fn plan(
+    directory: &Directory,
+    rows: &[SourceDayRow],
+    sensor_country: &HashMap<SensorId, String>,
+    already: &HashMap<String, HashSet<(i64, IpAddr)>>,
+    day: i64,
+    settings: &Settings,
+) -> Plan {
+    let mut skipped = Skipped::default();
+    // Team index -> source -> its folded row and source-days.
+    let mut by_team: BTreeMap<usize, HashMap<IpAddr, (SourceRow, Vec<i64>)>> = BTreeMap::new();
+    let teams = directory.teams();
+    let mut routes: HashMap<IpAddr, Option<usize>> = HashMap::new();
+    let index_of: HashMap<&str, usize> = teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    for row in rows {
+        if row.tags.contains(Tags::SPOOFED) {
+            skipped.spoofed += 1;
+            continue;
+        }
+        if row.research.is_some() && !settings.include_research {
+            skipped.research += 1;
+            continue;
+        }
+        let team = *routes.entry(row.source).or_insert_with(|| {
+            let cc = (row.cc != UNKNOWN_COUNTRY).then_some(row.cc.as_str());
+            let asn = (row.asn != 0).then_some(row.asn);
+            let route = directory.route(&Origin {
+                ip: row.source,
+                asn,
+                cc,
+            });
+            route.team.and_then(|t| index_of.get(t.id.as_str()).copied())
+        });
+        let Some(team) = team else {
+            skipped.unrouted += 1;
+            continue;
+        };
+        let Some((from, to)) = window(teams[team].cadence, day) else {
+            continue;
+        };
+        if !(from..to).contains(&row.day) {
+            continue;
+        }
+        if already
+            .get(&teams[team].id)
+            .is_some_and(|sent| sent.contains(&(row.day, row.source)))
+        {
+            skipped.already_sent += 1;
+            continue;
+        }
+        let sources = by_team.entry(team).or_default();
+        let (folded, days) = sources
+            .entry(row.source)
+            .or_insert_with(|| (empty_row(row), Vec::new()));
+        fold(folded, row, sensor_country);
+        days.push(row.day);
+    }
+    let batches = by_team
+        .into_iter()
+        .map(|(index, sources)| {
+            let team = teams[index].clone();
+            let (from_day, to_day) = window(team.cadence, day).unwrap_or((day, day + 1));
+            let mut source_days = Vec::new();
+            let mut rows = Vec::with_capacity(sources.len());
+            for (source, (row, days)) in sources {
+                source_days.extend(days.into_iter().map(|d| (d, source)));
+                rows.push(row);
+            }
+            rows.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.source.cmp(&b.source)));
+            source_days.sort_unstable();
+            let decision = decide(&team, settings.tlp);
+            Batch {
+                team,
+                from_day,
+                to_day,
+                rows,
+                source_days,
+                decision,
+            }
+        })
+        .collect();
+    Plan { batches, skipped }
+}
+
+/// Whether data labelled `tlp` may go to `team` automatically.
+pub fn decide(team: &Team, tlp: Tlp) -> Decision {
+    if team.opt_out {
+        Decision::OptedOut
+    } else if !tlp.automatable() {
+        Decision::Withheld {
+            why: format!("{tlp} data never goes into an automated notification"),
+        }
+    } else if !tlp.fits(team.max_tlp) {
+        Decision::Withheld {
+            why: format!(
+                "the data is {tlp} and {} accepts at most {}",
+                team.id, team.max_tlp
+            ),
+        }
+    } else {
+        Decision::Send
+    }
+}
+
+fn empty_row(row: &SourceDayRow) -> SourceRow {
+    SourceRow {
+        source: row.source,
+        asn: row.asn,
+        cc: row.cc.clone(),
+        first_ns: i64::MAX,
+        last_ns: i64::MIN,
+        packets: 0,
+        days: 0,
+        ports: Vec::new(),
+        tags: Tags::NONE,
+        sensor_countries: Vec::new(),
+    }
+}
+
+fn fold(into: &mut SourceRow, row: &SourceDayRow, sensor_country: &HashMap<SensorId, String>) {
+    into.first_ns = into.first_ns.min(row.first_ns);
+    into.last_ns = into.last_ns.max(row.last_ns);
+    into.packets += row.packets;
+    into.days += 1;
+    into.tags = into.tags | row.tags;
+    into.ports.extend_from_slice(&row.ports);
+    into.ports.sort_unstable();
+    into.ports.dedup();
+    for sensor in &row.sensors {
+        // A sensor deleted since keeps its rows; its country is unknown.
+        let cc = sensor_country
+            .get(sensor)
+            .map_or(UNKNOWN_COUNTRY, String::as_str);
+        if let Err(at) = into.sensor_countries.binary_search_by(|c| c.as_str().cmp(cc)) {
+            into.sensor_countries.insert(at, cc.to_owned());
+        }
+    }
+    // The latest day's enrichment wins: a source can move between
+    // networks, and the newest is what its team needs.
+    if row.last_ns >= into.last_ns {
+        into.asn = row.asn;
+        into.cc.clone_from(&row.cc);
+    }
+}
