@@ -87,7 +87,7 @@ fn days_of(period: &PeriodRange) -> DayRange {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = crate::sensor::open(&args.data)?;
     let research = args.exclude_research;
-    let answer = match args.command {
+    let mut answer = match args.command {
         Command::Series {
             what,
             from,
@@ -201,6 +201,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             json!({ "period": period, "sensors": sensors, "domestic": domestic })
         }
     };
+    // What leaves the collector carries its label: these name ports,
+    // countries and sources seen by private sensors.
+    if let Some(fields) = answer.as_object_mut() {
+        fields.insert("tlp".into(), json!(hirundo_tlp::Tlp::Amber.label()));
+    }
     println!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(ExitCode::SUCCESS)
 }

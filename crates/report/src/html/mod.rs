@@ -9,7 +9,7 @@ use hirundo_chart::{bar_chart, escape, line_chart, Bar, BarChart, LineChart, Ser
 use crate::content::{self, Align, Cell, Piece, Section, Table};
 use crate::model::{DailySeries, Report};
 use crate::period::day_of_date;
-use crate::tlp::{meaning_of, Tlp};
+use crate::tlp::{class_of, meaning_of};
 
 const STYLE: &str = include_str!("report.css");
 const CHART_WIDTH: u32 = 720;
@@ -70,7 +70,7 @@ pub fn render_html(r: &Report) -> String {
 }
 
 fn tlp_label(label: &str) -> String {
-    let class = Tlp::parse(label).map_or("tlp-clear", Tlp::class);
+    let class = class_of(label);
     format!("<span class=\"tlp {class}\">{}</span>", escape(label))
 }
 
