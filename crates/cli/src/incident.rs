@@ -354,13 +354,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Stats { data, year, json } => {
             let store = crate::sensor::open(&data)?;
             let all = store.incidents(&IncidentQuery::default())?;
-            let stats = hirundo_incident::Statistics::of(&all, year);
+            let stats = statistics(&all, year);
             let mut w = io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut w, &stats)?;
                 writeln!(w)?;
             } else {
-                write!(w, "{stats}")?;
+                print_statistics(&mut w, &stats)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -387,4 +387,80 @@ pub(crate) fn add(
     // The store gives the real id and ticket in the same transaction.
     let (incident, event) = hirundo_incident::create(new, 0, "HIR-I-pending".to_owned(), actor, now)?;
     Ok(store.add_incident(&incident, &[event])?)
+}
+
+/// The statistics CERT.br publishes, as one JSON value: incidents per
+/// year, per month of `year` (default: the latest), per RSIT category, per
+/// CERT.br category and year, and spam reports per year.
+fn statistics(all: &[Incident], year: Option<i32>) -> serde_json::Value {
+    use hirundo_incident::CertBr;
+    let years = hirundo_incident::by_year(all);
+    let year = year.or_else(|| years.last().map(|(y, _)| *y));
+    let certbr: Vec<serde_json::Value> = hirundo_incident::yearly_by_certbr(all)
+        .into_iter()
+        .map(|(y, counts)| {
+            let by: serde_json::Map<String, serde_json::Value> = CertBr::ALL
+                .iter()
+                .zip(counts)
+                .map(|(c, n)| (c.label().to_owned(), n.into()))
+                .collect();
+            serde_json::json!({ "year": y, "categories": by })
+        })
+        .collect();
+    serde_json::json!({
+        "tlp": Tlp::Green.label(),
+        "by_year": years.iter().map(|(y, n)| serde_json::json!({"year": y, "incidents": n})).collect::<Vec<_>>(),
+        "year": year,
+        "by_month": year.map(|y| hirundo_incident::by_month(all, y).to_vec()),
+        "by_category": hirundo_incident::by_category(all, year)
+            .into_iter()
+            .map(|(c, n)| serde_json::json!({"category": c, "incidents": n}))
+            .collect::<Vec<_>>(),
+        "certbr_by_year": certbr,
+        "spam_by_year": hirundo_incident::spam_by_year(all)
+            .into_iter()
+            .map(|(y, n)| serde_json::json!({"year": y, "reports": n}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn print_statistics(w: &mut impl Write, s: &serde_json::Value) -> io::Result<()> {
+    writeln!(w, "{}", s["tlp"].as_str().unwrap_or_default())?;
+    writeln!(w, "incidents per year:")?;
+    for row in s["by_year"].as_array().into_iter().flatten() {
+        writeln!(w, "  {}  {:>7}", row["year"], row["incidents"])?;
+    }
+    if let Some(year) = s["year"].as_i64() {
+        writeln!(w, "per month of {year}:")?;
+        for (m, n) in s["by_month"].as_array().into_iter().flatten().enumerate() {
+            writeln!(w, "  {year}-{:02}  {:>7}", m + 1, n)?;
+        }
+        writeln!(w, "per RSIT category in {year}:")?;
+        for row in s["by_category"].as_array().into_iter().flatten() {
+            writeln!(
+                w,
+                "  {:<28} {:>7}",
+                row["category"].as_str().unwrap_or_default(),
+                row["incidents"]
+            )?;
+        }
+    }
+    writeln!(w, "per CERT.br category (spam apart):")?;
+    for row in s["certbr_by_year"].as_array().into_iter().flatten() {
+        let cats = row["categories"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        writeln!(w, "  {}  {cats}", row["year"])?;
+    }
+    writeln!(w, "spam reports per year:")?;
+    for row in s["spam_by_year"].as_array().into_iter().flatten() {
+        writeln!(w, "  {}  {:>7}", row["year"], row["reports"])?;
+    }
+    Ok(())
 }

@@ -1,9 +1,11 @@
-use std::fmt;
-use std::net::IpAddr;
-use std::str::FromStr;
+//! The interface types: a team, what it answers for and how it wants to
+//! be told. Other crates build on these shapes; fields are only added
+//! (with `#[serde(default)]`), never renamed.
 
 use hirundo_tlp::Tlp;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::prefix::Prefix;
 
 /// What kind of team it is, which decides its place in routing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,6 +17,7 @@ pub enum TeamKind {
     Sector,
     /// A network's abuse desk.
     IspAbuse,
+    /// Anything else: a vendor PSIRT, a commercial team.
     Other,
 }
 
@@ -28,11 +31,15 @@ pub enum EmailUsage {
     Notifications,
     /// Incident reports from people.
     Incident,
+    /// Urgent matters only, often a phone-backed address.
     Emergency,
 }
 
+/// One address of a team and what it is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Email {
+    /// An addr-spec (`cert@cert.br`): no display name, no angle brackets.
     pub address: String,
     #[serde(default)]
     pub usage: Vec<EmailUsage>,
@@ -51,8 +58,10 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the default order of preference.
     pub const ALL: [Format; 3] = [Format::Csv, Format::Jsonl, Format::Stix];
 
+    /// As serde writes it: `csv`, `jsonl`, `stix`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -73,15 +82,9 @@ pub enum Cadence {
     Weekly,
 }
 
-/// An IPv4 or IPv6 prefix with its host bits clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Prefix {
-    pub addr: IpAddr,
-    pub len: u8,
-}
-
 /// Which sources a team answers for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Constituency {
     /// ISO 3166-1 alpha-2, upper case.
     #[serde(default)]
@@ -97,12 +100,14 @@ pub struct Constituency {
 
 /// One team of the directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Team {
     /// The handle used in URLs, the CLI and the log: 1 to 64 of
     /// `[a-z0-9._-]`, unique in the directory ("jpcert-cc").
     pub id: String,
     /// Official name ("Japan Computer Emergency Response Team Coordination Center").
     pub name: String,
+    /// The name people use ("JPCERT/CC").
     pub short_name: String,
     /// Where the team sits: ISO 3166-1 alpha-2, upper case.
     #[serde(default)]
@@ -110,8 +115,11 @@ pub struct Team {
     pub kind: TeamKind,
     #[serde(default)]
     pub emails: Vec<Email>,
+    /// 40 (v4) or 64 (v5) hex digits; [`Directory::new`](crate::Directory::new)
+    /// normalises it to upper case without spaces.
     #[serde(default)]
     pub pgp_fingerprint: Option<String>,
+    /// Its public pages, for people: `http://` or `https://`.
     #[serde(default)]
     pub website: Option<String>,
     /// The attachments it wants, preferred first.
@@ -128,6 +136,7 @@ pub struct Team {
     /// It asked not to be sent notifications.
     #[serde(default)]
     pub opt_out: bool,
+    /// How often it is told.
     #[serde(default)]
     pub cadence: Cadence,
     /// Where to POST notifications as JSON, besides or instead of mail.
@@ -145,6 +154,7 @@ pub struct Team {
     /// "api".
     #[serde(default)]
     pub origin: String,
+    /// Free text for the operator.
     #[serde(default)]
     pub notes: String,
 }
@@ -161,81 +171,148 @@ fn default_language() -> String {
     "en".to_owned()
 }
 
-impl fmt::Display for Prefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.len)
-    }
-}
-
-impl FromStr for Prefix {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (addr, len) = match s.split_once('/') {
-            Some((a, l)) => (a, Some(l)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("prefix {s:?}: {addr:?} is not an IP address"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let len = match len {
-            None => max,
-            Some(l) => l
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|&l| l <= max)
-                .ok_or_else(|| format!("prefix {s:?}: length must be 0 to {max}"))?,
-        };
-        let p = Prefix { addr, len };
-        if p.masked() != addr {
-            return Err(format!(
-                "prefix {s:?} has host bits set: did you mean {}/{len}?",
-                p.masked()
-            ));
-        }
-        Ok(p)
-    }
-}
-
-impl Prefix {
-    /// `addr` with the bits past `len` cleared.
-    pub fn masked(&self) -> IpAddr {
-        mask(self.addr, self.len)
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        ip.is_ipv4() == self.addr.is_ipv4() && mask(ip, self.len) == self.addr
-    }
-}
-
-/// `ip` with the bits past `len` cleared.
-pub fn mask(ip: IpAddr, len: u8) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => {
-            let bits = u32::from(v4);
-            let m = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len.min(32))) };
-            IpAddr::V4((bits & m).into())
-        }
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6);
-            let m = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len.min(128))) };
-            IpAddr::V6((bits & m).into())
+impl TeamKind {
+    /// As serde writes it: `national`, `sector`, `isp-abuse`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamKind::National => "national",
+            TeamKind::Sector => "sector",
+            TeamKind::IspAbuse => "isp-abuse",
+            TeamKind::Other => "other",
         }
     }
 }
 
-impl Serialize for Prefix {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+impl Team {
+    /// Where automated notifications go: the addresses marked
+    /// Notifications; if none, Incident; if none, Contact; if none,
+    /// every address. Empty only when the team has no address at all.
+    pub fn notification_addresses(&self) -> Vec<&str> {
+        for usage in [
+            EmailUsage::Notifications,
+            EmailUsage::Incident,
+            EmailUsage::Contact,
+        ] {
+            let marked: Vec<&str> = self
+                .emails
+                .iter()
+                .filter(|e| e.usage.contains(&usage))
+                .map(|e| e.address.as_str())
+                .collect();
+            if !marked.is_empty() {
+                return marked;
+            }
+        }
+        self.emails.iter().map(|e| e.address.as_str()).collect()
     }
 }
 
-impl<'de> Deserialize<'de> for Prefix {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+/// The longest id [`slug`] makes and [`Directory`](crate::Directory) accepts.
+pub const MAX_ID_LEN: usize = 64;
+
+/// An id made from a short name: lower case, every character outside
+/// `[a-z0-9._]` becomes `-`, runs of `-` collapse, no `-` at either end,
+/// at most 64 characters; "team" when nothing is left.
+/// "JPCERT/CC" gives "jpcert-cc", "CERT.br" gives "cert.br".
+pub fn slug(short_name: &str) -> String {
+    let mut out = String::with_capacity(short_name.len().min(MAX_ID_LEN));
+    for c in short_name.chars() {
+        let c = c.to_ascii_lowercase();
+        let keep = c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_';
+        if keep {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= MAX_ID_LEN {
+            break;
+        }
+    }
+    out.truncate(MAX_ID_LEN);
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "team".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team_with(emails: &[(&str, &[EmailUsage])]) -> Team {
+        let text = r#"
+            id = "t"
+            name = "T"
+            short_name = "T"
+            kind = "other"
+        "#;
+        let mut team: Team = toml::from_str(text).unwrap();
+        team.emails = emails
+            .iter()
+            .map(|(a, u)| Email {
+                address: (*a).to_owned(),
+                usage: u.to_vec(),
+            })
+            .collect();
+        team
+    }
+
+    #[test]
+    fn slug_examples() {
+        assert_eq!(slug("JPCERT/CC"), "jpcert-cc");
+        assert_eq!(slug("CERT.br"), "cert.br");
+        assert_eq!(slug("ACN IBE CSIRT"), "acn-ibe-csirt");
+        assert_eq!(slug("  --CERT--MX--  "), "cert-mx");
+        assert_eq!(slug("Ünïcode Tëam"), "n-code-t-am");
+        assert_eq!(slug(""), "team");
+        assert_eq!(slug("///"), "team");
+        assert_eq!(slug(&"a".repeat(100)).len(), 64);
+        // Cut at 64 must not leave a trailing dash.
+        let long = format!("{}-b", "a".repeat(63));
+        assert_eq!(slug(&long), "a".repeat(63));
+    }
+
+    #[test]
+    fn notification_addresses_fall_back_in_order() {
+        use EmailUsage::*;
+        let t = team_with(&[
+            ("c@x.org", &[Contact]),
+            ("i@x.org", &[Incident]),
+            ("n@x.org", &[Notifications, Contact]),
+        ]);
+        assert_eq!(t.notification_addresses(), vec!["n@x.org"]);
+        let t = team_with(&[
+            ("c@x.org", &[Contact]),
+            ("i@x.org", &[Incident]),
+            ("j@x.org", &[Incident]),
+        ]);
+        assert_eq!(t.notification_addresses(), vec!["i@x.org", "j@x.org"]);
+        let t = team_with(&[("e@x.org", &[Emergency]), ("c@x.org", &[Contact])]);
+        assert_eq!(t.notification_addresses(), vec!["c@x.org"]);
+        let t = team_with(&[("e@x.org", &[Emergency]), ("u@x.org", &[])]);
+        assert_eq!(t.notification_addresses(), vec!["e@x.org", "u@x.org"]);
+        assert!(team_with(&[]).notification_addresses().is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = "id = \"t\"\nname = \"T\"\nshort_name = \"T\"\nkind = \"other\"\nemial = []\n";
+        let e = toml::from_str::<Team>(text).unwrap_err();
+        assert!(e.message().contains("emial"), "{e}");
+        let text = "address = \"a@b.c\"\nusage = [\"contact\"]\nusag = 1\n";
+        assert!(toml::from_str::<Email>(text).is_err());
+        assert!(toml::from_str::<Constituency>("asn = [1]\n").is_err());
+    }
+
+    #[test]
+    fn defaults_fill_the_optional_fields() {
+        let t = team_with(&[]);
+        assert_eq!(t.formats, Format::ALL.to_vec());
+        assert_eq!(t.max_tlp, Tlp::Amber);
+        assert_eq!(t.language, "en");
+        assert_eq!(t.cadence, Cadence::Daily);
+        assert!(!t.ours && !t.opt_out);
     }
 }

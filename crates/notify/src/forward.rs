@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use hirundo_deliver::{Attached, Outgoing};
 use hirundo_directory::{Directory, Origin, Team};
-use hirundo_incident::{Incident, Link, State};
+use hirundo_incident::{Incident, Link};
 use hirundo_store::{Finish, NewNotification, NotificationKind, NotificationStatus, Store};
 use serde::Serialize;
 
@@ -84,6 +84,8 @@ pub fn refusal(incident: &Incident, team: &Team) -> Option<String> {
             "{} is {}: it never goes into an automated message; tell {} in person",
             incident.ticket, incident.tlp, team.short_name
         ))
+    } else if let Err(e) = hirundo_incident::check_forward(incident) {
+        Some(e.to_string())
     } else if !incident.tlp.fits(team.max_tlp) {
         Some(format!(
             "{} is {} and {} accepts at most {}",
@@ -91,11 +93,6 @@ pub fn refusal(incident: &Incident, team: &Team) -> Option<String> {
         ))
     } else if team.opt_out {
         Some(format!("{} opted out of notifications", team.id))
-    } else if !incident.state.can_move_to(State::Forwarded) {
-        Some(format!(
-            "{} is {}: it cannot be forwarded from that state",
-            incident.ticket, incident.state
-        ))
     } else {
         None
     }
