@@ -243,15 +243,18 @@ impl Config {
     pub fn notify_channels(&self) -> anyhow::Result<hirundo_notify::Channels> {
         let n = &self.notifications;
         if n.at_hour > 23 {
-            anyhow::bail!("in [notifications]: at_hour {} is not an hour of the day (0 to 23)", n.at_hour);
+            anyhow::bail!(
+                "in [notifications]: at_hour {} is not an hour of the day (0 to 23)",
+                n.at_hour
+            );
         }
         let mut channels = hirundo_notify::Channels {
             webhook_timeout: Some(std::time::Duration::from_secs(n.webhook_timeout_secs)),
             ..Default::default()
         };
         if let Some(path) = &n.webhook_secret_file {
-            let secret = std::fs::read(path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let secret =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             let secret = secret.trim_ascii().to_vec();
             if secret.is_empty() {
                 anyhow::bail!("{}: the webhook secret is empty", path.display());
@@ -259,7 +262,11 @@ impl Config {
             channels.webhook_secret = Some(secret);
         }
         if let Some(smtp) = &n.smtp {
-            let base = self.alerts.base_url.as_deref().unwrap_or("https://localhost:8443");
+            let base = self
+                .alerts
+                .base_url
+                .as_deref()
+                .unwrap_or("https://localhost:8443");
             channels.mailer =
                 Some(hirundo_deliver::Mailer::new(smtp, base).context("in [notifications.smtp]")?);
         }

@@ -201,7 +201,8 @@ fn import(data: &Path, file: &Path, format: Option<FileFormat>) -> anyhow::Resul
             (import.teams, import.rejected)
         }
         FileFormat::Toml => (
-            hirundo_directory::from_toml(&text).with_context(|| format!("in {}", file.display()))?,
+            hirundo_directory::from_toml(&text)
+                .with_context(|| format!("in {}", file.display()))?,
             Vec::new(),
         ),
     };

@@ -193,7 +193,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             let events = hirundo_incident::apply(&mut incident, change, &actor, now_ns())?;
             store.update_incident(&incident, &events)?;
-            println!("{} is {} ({} changes)", incident.ticket, incident.state, events.len());
+            println!(
+                "{} is {} ({} changes)",
+                incident.ticket,
+                incident.state,
+                events.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { data, ticket, json } => {
@@ -255,7 +260,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let mut w = io::stdout().lock();
             if json {
                 let top = list.iter().map(|i| i.tlp).max().unwrap_or(Tlp::Clear);
-                serde_json::to_writer_pretty(&mut w, &serde_json::json!({"tlp": top.label(), "incidents": list}))?;
+                serde_json::to_writer_pretty(
+                    &mut w,
+                    &serde_json::json!({"tlp": top.label(), "incidents": list}),
+                )?;
                 writeln!(w)?;
                 return Ok(ExitCode::SUCCESS);
             }
@@ -291,7 +299,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "hirundo incident: {}:{}{}: {}",
                     file.display(),
                     r.line,
-                    r.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                    r.column
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default(),
                     r.why
                 );
             }
@@ -306,7 +317,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 made.len(),
                 file.display(),
                 import.rejected.len(),
-                if made.is_empty() { String::new() } else { format!(": {} .. {}", made[0], made[made.len() - 1]) }
+                if made.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {} .. {}", made[0], made[made.len() - 1])
+                }
             );
             Ok(if import.rejected.is_empty() {
                 ExitCode::SUCCESS
@@ -343,7 +358,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 done.status.as_str(),
                 done.ticket,
                 done.recipients,
-                if done.detail.is_empty() { String::new() } else { format!(" ({})", done.detail) }
+                if done.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", done.detail)
+                }
             );
             Ok(if done.status == hirundo_store::NotificationStatus::Sent {
                 ExitCode::SUCCESS
@@ -385,7 +404,8 @@ pub(crate) fn add(
     now: i64,
 ) -> anyhow::Result<Incident> {
     // The store gives the real id and ticket in the same transaction.
-    let (incident, event) = hirundo_incident::create(new, 0, "HIR-I-pending".to_owned(), actor, now)?;
+    let (incident, event) =
+        hirundo_incident::create(new, 0, "HIR-I-pending".to_owned(), actor, now)?;
     Ok(store.add_incident(&incident, &[event])?)
 }
 

@@ -59,8 +59,9 @@ enum Command {
 
 fn day_of(text: Option<&str>) -> anyhow::Result<i64> {
     match text {
-        Some(t) => hirundo_calendar::parse_date(t)
-            .with_context(|| format!("--day {t:?}: use YYYY-MM-DD")),
+        Some(t) => {
+            hirundo_calendar::parse_date(t).with_context(|| format!("--day {t:?}: use YYYY-MM-DD"))
+        }
         None => Ok(now_ns().div_euclid(86_400_000_000_000) - 1),
     }
 }
@@ -98,7 +99,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     batch.team.id,
                     batch.rows.len(),
                     batch.source_days.len(),
-                    if to.is_empty() { String::new() } else { format!("  to {to}") }
+                    if to.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  to {to}")
+                    }
                 )?;
             }
             let s = plan.skipped;
@@ -202,7 +207,11 @@ pub(crate) fn print_report(
             o.status.as_str(),
             o.sources,
             o.recipients,
-            if o.detail.is_empty() { String::new() } else { format!("  ({})", o.detail) }
+            if o.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", o.detail)
+            }
         )?;
     }
     let s = report.skipped;

@@ -237,7 +237,10 @@ fn start_notifications(
                             }
                         }
                         Err(e) => {
-                            eprintln!("hirundo serve: notifications for {}: {e:#}", hirundo_calendar::date(day));
+                            eprintln!(
+                                "hirundo serve: notifications for {}: {e:#}",
+                                hirundo_calendar::date(day)
+                            );
                             break;
                         }
                     }

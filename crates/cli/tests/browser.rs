@@ -418,6 +418,10 @@ fn the_dashboard_works_in_a_real_browser() {
         "/country/BR",
         "/reports",
         "/source/192.0.2.1",
+        "/incidents",
+        "/incidents/stats",
+        "/directory",
+        "/notifications",
     ];
     for page in shut {
         driver.goto(&format!("{base}{page}"));
@@ -475,6 +479,11 @@ fn the_dashboard_works_in_a_real_browser() {
         ("/reports".into(), 0),
         (format!("/reports?period={week}"), 0),
         (format!("/reports/view?period={week}"), 1),
+        ("/incidents".into(), 0),
+        ("/incidents/stats".into(), 5),
+        ("/directory".into(), 0),
+        ("/directory/route?ip=192.0.2.1".into(), 0),
+        ("/notifications".into(), 0),
         ("/public".into(), 3),
     ];
     let mut timings = Vec::new();

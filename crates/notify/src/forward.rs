@@ -61,13 +61,15 @@ pub fn team_for<'d>(
         }
         // No address: only the country can route it (0.0.0.0 is in no
         // constituency's prefixes).
-        None => directory
-            .route(&Origin {
-                ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                asn: None,
-                cc: incident.country.as_deref(),
-            })
-            .team,
+        None => {
+            directory
+                .route(&Origin {
+                    ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    asn: None,
+                    cc: incident.country.as_deref(),
+                })
+                .team
+        }
     };
     route.ok_or_else(|| {
         NotifyError::Refused(format!(
@@ -214,7 +216,10 @@ fn text(incident: &Incident, team: &Team, ticket: &str) -> String {
         team.short_name
     );
     out.push_str(&format!("Incident:       {}\n", incident.ticket));
-    out.push_str(&format!("Classification: {} (RSIT)\n", incident.classification));
+    out.push_str(&format!(
+        "Classification: {} (RSIT)\n",
+        incident.classification
+    ));
     out.push_str(&format!("Title:          {}\n", incident.title));
     if let Some(ns) = incident.occurred_ns {
         out.push_str(&format!(

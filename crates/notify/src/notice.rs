@@ -8,7 +8,7 @@ use hirundo_tlp::Tlp;
 /// Who sends the notifications, as the attachments name the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feed {
-    /// IntelMQ's `feed.name` and the CSV's `tag` prefix: "hirundo-darknet".
+    /// IntelMQ's `feed.name` and the attachments' file names: "hirundo-darknet".
     pub name: String,
     /// The operating team's name: IntelMQ's `feed.provider` and the STIX
     /// identity that created the bundle.

@@ -35,7 +35,9 @@ pub enum Decision {
     /// The team asked not to be notified.
     OptedOut,
     /// The label forbids it: above the team's ceiling, or TLP:RED.
-    Withheld { why: String },
+    Withheld {
+        why: String,
+    },
 }
 
 /// One team's share of a run.
@@ -127,7 +129,9 @@ pub fn plan(
                 asn,
                 cc,
             });
-            route.team.and_then(|t| index_of.get(t.id.as_str()).copied())
+            route
+                .team
+                .and_then(|t| index_of.get(t.id.as_str()).copied())
         });
         let Some(team) = team else {
             skipped.unrouted += 1;
@@ -220,7 +224,7 @@ fn fold(into: &mut SourceRow, row: &SourceDayRow, sensor_country: &HashMap<Senso
     into.last_ns = into.last_ns.max(row.last_ns);
     into.packets += row.packets;
     into.days += 1;
-    into.tags = into.tags | row.tags;
+    into.tags |= row.tags;
     into.ports.extend_from_slice(&row.ports);
     into.ports.sort_unstable();
     into.ports.dedup();
@@ -229,7 +233,10 @@ fn fold(into: &mut SourceRow, row: &SourceDayRow, sensor_country: &HashMap<Senso
         let cc = sensor_country
             .get(sensor)
             .map_or(UNKNOWN_COUNTRY, String::as_str);
-        if let Err(at) = into.sensor_countries.binary_search_by(|c| c.as_str().cmp(cc)) {
+        if let Err(at) = into
+            .sensor_countries
+            .binary_search_by(|c| c.as_str().cmp(cc))
+        {
             into.sensor_countries.insert(at, cc.to_owned());
         }
     }
@@ -238,5 +245,174 @@ fn fold(into: &mut SourceRow, row: &SourceDayRow, sensor_country: &HashMap<Senso
     if row.last_ns >= into.last_ns {
         into.asn = row.asn;
         into.cc.clone_from(&row.cc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hirundo_directory::{Constituency, TeamKind};
+    use hirundo_rollup::{PortKey, PortProto};
+
+    fn team(id: &str, kind: TeamKind, constituency: Constituency) -> Team {
+        let mut t: Team = hirundo_directory::from_toml(&format!(
+            "[[team]]\nid = \"{id}\"\nname = \"{id}\"\nshort_name = \"{id}\"\nkind = \"national\"\n"
+        ))
+        .unwrap()
+        .remove(0);
+        t.kind = kind;
+        t.constituency = constituency;
+        t
+    }
+
+    fn row(ip: &str, day: i64, cc: &str, asn: u32, packets: u64, sensor: i64) -> SourceDayRow {
+        SourceDayRow {
+            day,
+            source: ip.parse().unwrap(),
+            packets,
+            ports: vec![PortKey {
+                proto: PortProto::Tcp,
+                port: 23 + day as u16,
+            }],
+            tags: Tags::NONE,
+            first_ns: day * 86_400_000_000_000 + 10,
+            last_ns: day * 86_400_000_000_000 + 20,
+            cc: cc.into(),
+            asn,
+            research: None,
+            sensors: vec![sensor],
+        }
+    }
+
+    fn settings(tlp: Tlp) -> Settings {
+        Settings {
+            tlp,
+            include_research: false,
+            feed: Feed {
+                name: "hirundo-darknet".into(),
+                provider: "CERT-Test".into(),
+                url: None,
+            },
+        }
+    }
+
+    fn directory() -> Directory {
+        let br = team(
+            "cert-br",
+            TeamKind::National,
+            Constituency {
+                countries: vec!["BR".into()],
+                ..Constituency::default()
+            },
+        );
+        let isp = team(
+            "isp",
+            TeamKind::IspAbuse,
+            Constituency {
+                prefixes: vec!["198.51.100.0/24".parse().unwrap()],
+                ..Constituency::default()
+            },
+        );
+        let mut ours = team("ours", TeamKind::National, Constituency::default());
+        ours.ours = true;
+        Directory::new(vec![br, isp, ours]).unwrap()
+    }
+
+    #[test]
+    fn sources_fold_per_team_and_day_windows_follow_cadence() {
+        let d = directory();
+        let countries = HashMap::from([(1, "JP".to_owned()), (2, "MX".to_owned())]);
+        let rows = vec![
+            row("198.51.100.7", 100, "BR", 64500, 10, 1),
+            row("198.51.100.7", 99, "BR", 64500, 5, 2),
+            row("203.0.113.9", 100, "BR", 64501, 7, 2),
+            row("203.0.113.9", 100, "BR", 64501, 0, 2),
+            row("192.0.2.1", 100, "ZZ", 0, 3, 1),
+        ];
+        let mut spoofed = row("192.0.2.2", 100, "BR", 0, 3, 1);
+        spoofed.tags = Tags::SPOOFED;
+        let mut research = row("192.0.2.3", 100, "BR", 0, 3, 1);
+        research.research = Some("Example Research".into());
+        let mut all = rows.clone();
+        all.extend([spoofed, research]);
+        let plan = plan(
+            &d,
+            &all,
+            &countries,
+            &HashMap::new(),
+            100,
+            &settings(Tlp::Amber),
+        );
+        let by: HashMap<&str, &Batch> = plan
+            .batches
+            .iter()
+            .map(|b| (b.team.id.as_str(), b))
+            .collect();
+        assert_eq!(by.len(), 3);
+        // The prefix is more specific than the country; day 99 is outside
+        // a daily team's window for day 100.
+        let isp = by["isp"];
+        assert_eq!(isp.rows.len(), 1);
+        assert_eq!(isp.rows[0].packets, 10);
+        assert_eq!(
+            isp.source_days,
+            vec![(100, "198.51.100.7".parse().unwrap())]
+        );
+        assert_eq!((isp.from_day, isp.to_day), (100, 101));
+        let br = by["cert-br"];
+        assert_eq!(br.rows[0].packets, 7);
+        assert_eq!(br.rows[0].days, 2);
+        assert_eq!(br.rows[0].sensor_countries, vec!["MX".to_owned()]);
+        assert_eq!(
+            by["ours"].rows[0].source,
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(plan.skipped.spoofed, 1);
+        assert_eq!(plan.skipped.research, 1);
+        assert!(plan.batches.iter().all(|b| b.decision == Decision::Send));
+
+        // What the ledger holds is left out.
+        let already = HashMap::from([(
+            "isp".to_owned(),
+            HashSet::from([(100, "198.51.100.7".parse().unwrap())]),
+        )]);
+        let again = super::plan(&d, &all, &countries, &already, 100, &settings(Tlp::Amber));
+        assert!(again.batches.iter().all(|b| b.team.id != "isp"));
+        assert_eq!(again.skipped.already_sent, 1);
+    }
+
+    #[test]
+    fn weekly_teams_hear_on_sundays_about_the_week() {
+        // 2026-03-01 was a Sunday.
+        let sunday = hirundo_calendar::days_from_civil(2026, 3, 1);
+        assert_eq!(
+            window(Cadence::Weekly, sunday),
+            Some((sunday - 6, sunday + 1))
+        );
+        assert_eq!(window(Cadence::Weekly, sunday + 1), None);
+        assert_eq!(
+            window(Cadence::Daily, sunday + 1),
+            Some((sunday + 1, sunday + 2))
+        );
+    }
+
+    #[test]
+    fn labels_above_the_ceiling_red_and_opt_outs_are_not_sent() {
+        let mut t = team("t", TeamKind::National, Constituency::default());
+        t.max_tlp = Tlp::Green;
+        assert_eq!(decide(&t, Tlp::Green), Decision::Send);
+        assert_eq!(decide(&t, Tlp::Clear), Decision::Send);
+        let Decision::Withheld { why } = decide(&t, Tlp::Amber) else {
+            panic!("AMBER data went to a GREEN team");
+        };
+        assert_eq!(why, "the data is TLP:AMBER and t accepts at most TLP:GREEN");
+        t.max_tlp = Tlp::Red;
+        assert!(
+            matches!(decide(&t, Tlp::Red), Decision::Withheld { .. }),
+            "RED is never automated"
+        );
+        assert_eq!(decide(&t, Tlp::AmberStrict), Decision::Send);
+        t.opt_out = true;
+        assert_eq!(decide(&t, Tlp::Clear), Decision::OptedOut);
     }
 }

@@ -198,24 +198,23 @@ fn send_batch(
         let logged = store
             .notifications(i64::MIN, i64::MAX, Some(&team.id), 100)?
             .into_iter()
-            .find(|n| n.from_day == batch.from_day && n.to_day == batch.to_day && n.status == status);
+            .find(|n| {
+                n.from_day == batch.from_day && n.to_day == batch.to_day && n.status == status
+            });
         outcome.ticket = Some(match logged {
             Some(n) => n.ticket,
             None => {
                 store
-                    .begin_notification(&new_notification(batch, settings, status, detail, false, now_ns))?
+                    .begin_notification(&new_notification(
+                        batch, settings, status, detail, false, now_ns,
+                    ))?
                     .ticket
             }
         });
         return Ok(outcome);
     }
     let record = store.begin_notification(&new_notification(
-        batch,
-        settings,
-        status,
-        detail,
-        true,
-        now_ns,
+        batch, settings, status, detail, true, now_ns,
     ))?;
     outcome.ticket = Some(record.ticket.clone());
     let notice = notice(batch, &record.ticket, settings, now_ns);
@@ -319,7 +318,12 @@ fn deliver(notice: &Notice, channels: &Channels) -> Delivered {
 
 /// Sends `outgoing` by mail and `body` to the team's webhook, as the
 /// channels and the team allow.
-pub(crate) fn send(team: &Team, outgoing: &Outgoing, body: &[u8], channels: &Channels) -> Delivered {
+pub(crate) fn send(
+    team: &Team,
+    outgoing: &Outgoing,
+    body: &[u8],
+    channels: &Channels,
+) -> Delivered {
     let mut done = Delivered::default();
     if let (Some(mailer), false) = (&channels.mailer, outgoing.to.is_empty()) {
         done.channels.push("mail");
@@ -351,8 +355,16 @@ pub(crate) fn send(team: &Team, outgoing: &Outgoing, body: &[u8], channels: &Cha
         done.error = Some(format!(
             "no way to reach {}: it has no e-mail address{} and no webhook{}",
             team.id,
-            if channels.mailer.is_none() { " (and no SMTP relay is configured)" } else { "" },
-            if channels.webhook_secret.is_none() { " (and no webhook secret is configured)" } else { "" },
+            if channels.mailer.is_none() {
+                " (and no SMTP relay is configured)"
+            } else {
+                ""
+            },
+            if channels.webhook_secret.is_none() {
+                " (and no webhook secret is configured)"
+            } else {
+                ""
+            },
         ));
     }
     done

@@ -29,10 +29,10 @@ pub use types::*;
 
 use std::net::IpAddr;
 
-pub use hirundo_rollup::PortKey;
-use hirundo_rollup::Rollup;
 pub use hirundo_directory::Team;
 pub use hirundo_incident::{Event, Incident};
+pub use hirundo_rollup::PortKey;
+use hirundo_rollup::Rollup;
 pub use hirundo_surge::Alert;
 
 /// The collector's storage. Methods are blocking; async callers run them

@@ -48,11 +48,17 @@ impl SmtpSink {
             .status()
         {
             Err(e) => {
-                crate::skip(test, &format!("python3 did not start: {e} (apt-get install python3)"));
+                crate::skip(
+                    test,
+                    &format!("python3 did not start: {e} (apt-get install python3)"),
+                );
                 return None;
             }
             Ok(s) if !s.success() => {
-                crate::skip(test, "python3 cannot import aiosmtpd (pip install aiosmtpd)");
+                crate::skip(
+                    test,
+                    "python3 cannot import aiosmtpd (pip install aiosmtpd)",
+                );
                 return None;
             }
             Ok(_) => {}

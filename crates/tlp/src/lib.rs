@@ -32,7 +32,13 @@ pub enum Tlp {
 pub struct UnknownLabel(pub String);
 
 impl Tlp {
-    pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
+    pub const ALL: [Tlp; 5] = [
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
 
     /// As TLP 2.0 writes it where people read it: `TLP:AMBER+STRICT`.
     pub fn label(self) -> &'static str {
@@ -193,7 +199,13 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Tlp>(), Ok(want), "{text}");
         }
-        for bad in ["", "TLP:", "AMBER STRICTER", "TLP:WHITE\r\nBcc: x@example.org", "ORANGE"] {
+        for bad in [
+            "",
+            "TLP:",
+            "AMBER STRICTER",
+            "TLP:WHITE\r\nBcc: x@example.org",
+            "ORANGE",
+        ] {
             assert!(bad.parse::<Tlp>().is_err(), "{bad:?}");
         }
         assert_eq!(Tlp::AmberStrict.level(), "AMBER+STRICT");
@@ -210,7 +222,8 @@ mod tests {
 
     #[test]
     fn stix_markings_are_distinct_and_self_consistent() {
-        let ids: std::collections::BTreeSet<_> = Tlp::ALL.iter().map(|t| t.stix_marking_id()).collect();
+        let ids: std::collections::BTreeSet<_> =
+            Tlp::ALL.iter().map(|t| t.stix_marking_id()).collect();
         assert_eq!(ids.len(), 5);
         let md = Tlp::Amber.stix_marking_definition();
         assert_eq!(md["id"], Tlp::Amber.stix_marking_id());

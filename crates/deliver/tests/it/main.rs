@@ -85,4 +85,3 @@ fn closed_country_alert() -> Alert {
         tlp: "TLP:AMBER".to_owned(),
     }
 }
-

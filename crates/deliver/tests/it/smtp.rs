@@ -99,7 +99,10 @@ fn mail_arrives_labelled_with_both_parts() {
 
 #[test]
 fn auth_succeeds_with_the_right_password_and_fails_naming_the_server() {
-    let Some(sink) = SmtpSink::start("auth_succeeds_with_the_right_password", Some("hirundo:correct horse")) else {
+    let Some(sink) = SmtpSink::start(
+        "auth_succeeds_with_the_right_password",
+        Some("hirundo:correct horse"),
+    ) else {
         return;
     };
     let mut config = sink.config();

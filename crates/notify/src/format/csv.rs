@@ -81,9 +81,7 @@ pub const HIRUNDO_COLUMNS: [&str; 11] = [
 
 /// Every column of the file, in order.
 pub fn columns() -> impl Iterator<Item = &'static str> {
-    SHADOWSERVER_COLUMNS
-        .into_iter()
-        .chain(HIRUNDO_COLUMNS)
+    SHADOWSERVER_COLUMNS.into_iter().chain(HIRUNDO_COLUMNS)
 }
 
 /// The CSV text of `notice`: the header, then one line per row.
@@ -252,7 +250,10 @@ mod tests {
         let (header, rows) = parse(&text);
         let at = |name: &str| header.iter().position(|h| h == name).expect(name);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[1][at("ticket")], "'=HYPERLINK(\"http://x\",\"a,b\")\r\nnext");
+        assert_eq!(
+            rows[1][at("ticket")],
+            "'=HYPERLINK(\"http://x\",\"a,b\")\r\nnext"
+        );
         assert_eq!(rows[1][at("src_geo")], "'+1");
         assert_eq!(rows[1][at("dst_geo")], "'@x");
         assert_eq!(rows[1][at("sensor_countries")], "'@x");
@@ -279,7 +280,8 @@ mod tests {
             for record in reader.records() {
                 let record = record.map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(record.len(), 43);
-                prop_assert_eq!(&record[41], guard(&ticket).as_ref());
+                let want = guard(&ticket);
+                prop_assert_eq!(&record[41], want.as_ref());
                 prop_assert_eq!(&record[15], "");
                 count += 1;
             }

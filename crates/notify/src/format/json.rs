@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn handed_objects_are_sorted_at_every_depth() {
         let v = json!({"b": {"y": 1, "x": [ {"q": 2, "p": 1} ]}, "a": null});
-        assert_eq!(canonical(&v), r#"{"a":null,"b":{"x":[{"p":1,"q":2}],"y":1}}"#);
+        assert_eq!(
+            canonical(&v),
+            r#"{"a":null,"b":{"x":[{"p":1,"q":2}],"y":1}}"#
+        );
     }
 
     proptest! {

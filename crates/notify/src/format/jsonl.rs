@@ -6,7 +6,8 @@
 //! IntelMQ's own fields carry what they can: `time.source` is the first
 //! packet, `classification.identifier` the fingerprints (or "darknet"),
 //! `destination.port` and `protocol.transport` only for a source that
-//! used a single (protocol, port). Everything else is under `extra.`.
+//! used a single (protocol, port), or "icmp" for a source that used no
+//! port at all. Everything else is under `extra.`.
 //! There is never a destination address.
 //!
 //! IntelMQ's `tlp` field is still TLP 1.0's: it accepts WHITE, GREEN,
@@ -66,14 +67,17 @@ fn event(notice: &Notice, source: &SourceRow) -> Obj {
             "source.geolocation.cc",
             row::known_cc(&source.cc).then_some(source.cc.as_str()),
         )
-        .opt("protocol.transport", single.map(|p| p.proto.as_str()))
+        .opt("protocol.transport", row::transport(source))
         .opt("destination.port", single.map(|p| p.port))
         .field("event_description.text", row::describe(source))
         .field("tlp", intelmq_tlp(notice.tlp))
         .field("extra.ticket", notice.ticket.as_str())
         .field("extra.tlp", notice.tlp.label())
         .field("extra.first_seen", time::rfc3339_offset(source.first_ns))
-        .field("extra.last_seen", time::rfc3339_offset(row::last_ns(source)))
+        .field(
+            "extra.last_seen",
+            time::rfc3339_offset(row::last_ns(source)),
+        )
         .field("extra.packets", source.packets)
         .field("extra.days", source.days)
         .field("extra.ports", row::port_labels(source))
@@ -144,6 +148,7 @@ mod tests {
         assert!(victim.get("source.asn").is_none());
         assert!(victim.get("source.geolocation.cc").is_none());
         assert!(victim.get("destination.port").is_none());
+        assert_eq!(victim["protocol.transport"], "icmp");
         assert_eq!(victim["extra.ports"], json!([]));
         assert_eq!(victim["extra.sensor_countries"], json!([]));
     }

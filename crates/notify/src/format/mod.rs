@@ -11,7 +11,8 @@
 //! - [`stix`]: a STIX 2.1 bundle: per source an address, an observed-data
 //!   and a sighting, all under the notice's TLP 2.0 marking.
 //!
-//! [`mail`] writes the subject and the plain-text body that carry them.
+//! [`mail`] writes the subject and the plain-text body that carry them
+//! ([`subject`], [`body_text`]).
 //!
 //! Every format is a pure function of the notice: the same notice gives
 //! the same bytes, so a resend is recognisably the same message. None of
@@ -28,6 +29,8 @@ mod time;
 
 #[cfg(test)]
 pub(crate) mod fixture;
+
+pub use mail::{body_text, subject};
 
 use hirundo_directory::Format;
 
@@ -125,14 +128,23 @@ mod tests {
     fn names_and_types() {
         let mut n = fixture::notice();
         let csv = render(&n, Format::Csv);
-        assert_eq!(csv.filename, "hirundo-darknet-2026-11-22-HIR-N-2026-000042.csv");
+        assert_eq!(
+            csv.filename,
+            "hirundo-darknet-2026-11-22-HIR-N-2026-000042.csv"
+        );
         assert_eq!(csv.mime, "text/csv");
         assert!(csv.body.starts_with("timestamp,protocol,src_ip,"));
         let jsonl = render(&n, Format::Jsonl);
-        assert_eq!(jsonl.filename, "hirundo-darknet-2026-11-22-HIR-N-2026-000042.jsonl");
+        assert_eq!(
+            jsonl.filename,
+            "hirundo-darknet-2026-11-22-HIR-N-2026-000042.jsonl"
+        );
         assert_eq!(jsonl.mime, "application/x-ndjson");
         let stix = render(&n, Format::Stix);
-        assert_eq!(stix.filename, "hirundo-darknet-2026-11-22-HIR-N-2026-000042.stix.json");
+        assert_eq!(
+            stix.filename,
+            "hirundo-darknet-2026-11-22-HIR-N-2026-000042.stix.json"
+        );
         assert_eq!(stix.mime, "application/stix+json;version=2.1");
 
         n.from_day -= 6;

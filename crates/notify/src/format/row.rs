@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn one_port_many_ports_and_none() {
         let rows = fixture::notice().rows;
-        assert_eq!(single_port(&rows[1]).map(port_label).as_deref(), Some("23/tcp"));
+        assert_eq!(
+            single_port(&rows[1]).map(port_label).as_deref(),
+            Some("23/tcp")
+        );
         assert_eq!(protocols(&rows[1]), "tcp");
         assert_eq!(transport(&rows[1]), Some("tcp"));
         assert_eq!(single_port(&rows[0]), None);

@@ -60,7 +60,9 @@ fn address_type(ip: IpAddr) -> &'static str {
 
 /// The bundle of `notice`, ending in "\n".
 pub fn render(notice: &Notice) -> String {
-    let ids = Ids { ticket: &notice.ticket };
+    let ids = Ids {
+        ticket: &notice.ticket,
+    };
     let ctx = Context {
         ids: &ids,
         created: time::rfc3339_millis(notice.created_ns),
@@ -142,7 +144,8 @@ impl Context<'_> {
     }
 
     fn marked(&self, obj: Obj) -> String {
-        obj.field("object_marking_refs", vec![self.marking]).to_json()
+        obj.field("object_marking_refs", vec![self.marking])
+            .to_json()
     }
 }
 
@@ -317,13 +320,20 @@ mod tests {
                 assert_eq!(o["id"], Tlp::Amber.stix_marking_id());
                 assert!(o.get("object_marking_refs").is_none());
             } else {
-                assert_eq!(o["object_marking_refs"], serde_json::json!([Tlp::Amber.stix_marking_id()]), "{o}");
+                assert_eq!(
+                    o["object_marking_refs"],
+                    serde_json::json!([Tlp::Amber.stix_marking_id()]),
+                    "{o}"
+                );
                 assert_eq!(o["spec_version"], "2.1");
             }
         }
         let identity = by_type(&objects, "identity")[0];
         for o in &objects {
-            if !matches!(o["type"].as_str(), Some("marking-definition" | "ipv4-addr" | "ipv6-addr")) {
+            if !matches!(
+                o["type"].as_str(),
+                Some("marking-definition" | "ipv4-addr" | "ipv6-addr")
+            ) {
                 assert_eq!(o["created_by_ref"], identity["id"], "{o}");
                 assert_eq!(o["created"], "2026-11-23T06:00:00.000Z");
                 assert_eq!(o["modified"], "2026-11-23T06:00:00.000Z");
@@ -350,15 +360,25 @@ mod tests {
         assert_eq!(mirai["last_seen"], "2026-11-22T11:00:00.000Z");
         let pattern = ids[mirai["sighting_of_ref"].as_str().unwrap_or_default()];
         assert_eq!(pattern["name"], "Network scanning");
-        assert_eq!(pattern["external_references"][0]["external_id"], "CAPEC-300");
+        assert_eq!(
+            pattern["external_references"][0]["external_id"],
+            "CAPEC-300"
+        );
         let observed = ids[mirai["observed_data_refs"][0].as_str().unwrap_or_default()];
         assert_eq!(observed["number_observed"], 1234);
-        assert_eq!(observed["object_refs"][0], "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");
+        assert_eq!(
+            observed["object_refs"][0],
+            "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4"
+        );
         let places: Vec<&str> = mirai["where_sighted_refs"]
             .as_array()
             .expect("places")
             .iter()
-            .map(|id| ids[id.as_str().unwrap_or_default()]["country"].as_str().unwrap_or_default())
+            .map(|id| {
+                ids[id.as_str().unwrap_or_default()]["country"]
+                    .as_str()
+                    .unwrap_or_default()
+            })
             .collect();
         assert_eq!(places, ["DE"]);
 
@@ -396,7 +416,10 @@ mod tests {
         assert_ne!(once, twice);
         // Addresses keep their ids across tickets; nothing else does.
         let a: BTreeSet<String> = objects(&once).iter().map(|o| o["id"].to_string()).collect();
-        let b: BTreeSet<String> = objects(&twice).iter().map(|o| o["id"].to_string()).collect();
+        let b: BTreeSet<String> = objects(&twice)
+            .iter()
+            .map(|o| o["id"].to_string())
+            .collect();
         assert_eq!(a.intersection(&b).count(), 1 + 3);
     }
 

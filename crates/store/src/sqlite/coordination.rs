@@ -106,7 +106,9 @@ fn notification_from(r: &Row<'_>) -> rusqlite::Result<Result<NotificationRecord,
         return Ok(Err(corrupt(format!("notification {id}: label {tlp:?}"))));
     };
     let Some(status) = NotificationStatus::parse(&status) else {
-        return Ok(Err(corrupt(format!("notification {id}: status {status:?}"))));
+        return Ok(Err(corrupt(format!(
+            "notification {id}: status {status:?}"
+        ))));
     };
     Ok(Ok(NotificationRecord {
         id,
@@ -173,7 +175,12 @@ pub(crate) fn begin_notification(
             .context(doing)?;
         for &(day, source) in &new.reserve {
             reserve
-                .execute(params![new.team, day, AddrBytes::new(source).as_slice(), id])
+                .execute(params![
+                    new.team,
+                    day,
+                    AddrBytes::new(source).as_slice(),
+                    id
+                ])
                 .map_err(|e| {
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
                         StoreError::AlreadyNotified {
@@ -414,8 +421,13 @@ fn incident_where(
     value: &dyn rusqlite::ToSql,
 ) -> Result<Option<Incident>, StoreError> {
     let row: Option<(i64, String)> = conn
-        .prepare_cached(&format!("SELECT id, record FROM incident WHERE {clause} = ?1"))
-        .and_then(|mut s| s.query_row([value], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .prepare_cached(&format!(
+            "SELECT id, record FROM incident WHERE {clause} = ?1"
+        ))
+        .and_then(|mut s| {
+            s.query_row([value], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
         .context("looking an incident up")?;
     row.map(|(id, r)| parse_record(&format!("incident {id}"), &r))
         .transpose()
@@ -481,7 +493,10 @@ pub(crate) fn incident_events(conn: &Connection, id: i64) -> Result<Vec<Event>, 
     let mut out = Vec::new();
     for row in rows {
         let (seq, record) = row.context(doing)?;
-        out.push(parse_record(&format!("event {seq} of incident {id}"), &record)?);
+        out.push(parse_record(
+            &format!("event {seq} of incident {id}"),
+            &record,
+        )?);
     }
     Ok(out)
 }

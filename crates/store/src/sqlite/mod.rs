@@ -45,9 +45,7 @@ use crate::{
     Session, SourceCount, SourceDayRow, SourceQuery, SourceSummary, Store, StoreError, TokenHash,
     Totals,
 };
-use crate::{
-    Event, Finish, Incident, IncidentQuery, NewNotification, NotificationRecord, Team,
-};
+use crate::{Event, Finish, Incident, IncidentQuery, NewNotification, NotificationRecord, Team};
 use error::Context;
 
 /// How long a connection waits for another one (in this process or
