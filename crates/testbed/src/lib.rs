@@ -9,6 +9,7 @@
 //! Used by `crates/fingerprint/tests/real_scanners`,
 //! `crates/afpacket/tests/live.rs` and `crates/cli/tests/sensor_network`.
 
+pub mod http;
 pub mod smtp;
 
 use std::collections::BTreeMap;
