@@ -176,6 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             group(p.packets)
         );
     }
+    notifications_preview(store.as_ref(), start_ns, args.days)?;
     println!(
         "Dashboard login: account {account}, password {password} (made for this demo, shown once)."
     );
@@ -237,4 +238,43 @@ fn start_of_days(days: u32) -> i64 {
 
 fn parse_hex(fingerprint: &str) -> [u8; 32] {
     hirundo_sensor::parse_fingerprint(fingerprint).expect("the collector prints 64 hex digits")
+}
+
+/// Loads the starter directory and shows what the daily notifications of
+/// the middle day would send, without sending anything.
+fn notifications_preview(
+    store: &dyn hirundo_store::Store,
+    start_ns: i64,
+    days: u32,
+) -> anyhow::Result<()> {
+    crate::serve::seed_directory(store)?;
+    let day = start_ns.div_euclid(86_400_000_000_000) + i64::from(days / 2);
+    let settings = hirundo_notify::Settings {
+        tlp: hirundo_tlp::Tlp::Amber,
+        include_research: false,
+        feed: hirundo_notify::Feed {
+            name: "hirundo-darknet".into(),
+            provider: "hirundo demo".into(),
+            url: None,
+        },
+    };
+    let (plan, _) = hirundo_notify::preview(store, day, &settings, crate::report::now_ns())?;
+    println!(
+        "Notifications for {} (a preview; `hirundo notify run` sends them):",
+        hirundo_calendar::date(day)
+    );
+    for batch in &plan.batches {
+        println!(
+            "  {:<12} {:>6} sources",
+            batch.team.short_name,
+            group(batch.rows.len() as u64)
+        );
+    }
+    if plan.skipped.unrouted > 0 {
+        println!(
+            "  {} source-days routed to no team: name your own team with `hirundo directory set ID --ours`",
+            group(plan.skipped.unrouted)
+        );
+    }
+    Ok(())
 }

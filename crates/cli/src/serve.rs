@@ -254,15 +254,16 @@ fn start_notifications(
 
 /// A new collector starts with the shipped starter directory, so that
 /// routing and notifications work before anyone imports a directory.
-fn seed_directory(store: &dyn Store) -> anyhow::Result<()> {
-    if store.teams()?.is_empty() {
-        let now = crate::report::now_ns();
-        for team in hirundo_directory::starter() {
-            store.put_team(&team, now)?;
-        }
-        println!("hirundo serve: the directory was empty: loaded the starter directory (hirundo directory list)");
+/// Whether it did.
+pub(crate) fn seed_directory(store: &dyn Store) -> anyhow::Result<bool> {
+    if !store.teams()?.is_empty() {
+        return Ok(false);
     }
-    Ok(())
+    let now = crate::report::now_ns();
+    for team in hirundo_directory::starter() {
+        store.put_team(&team, now)?;
+    }
+    Ok(true)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -287,6 +288,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
         .await?;
         ready.web.home = args.home.to_ascii_uppercase();
+        // Incidents forwarded from the dashboard leave the same way as the
+        // daily notifications.
+        ready.web.notify = Some(Arc::new(config.notify_channels()?));
         ready.web.operator = args.operator.clone();
         let made = if ready.identity.created {
             "made"
@@ -304,7 +308,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ready.web.base_url
         );
         start_watch(ready.collector.store().clone(), delivery)?;
-        seed_directory(ready.collector.store().as_ref())?;
+        if seed_directory(ready.collector.store().as_ref())? {
+            println!("hirundo serve: the directory was empty: loaded the starter directory (hirundo directory list)");
+        }
         if config.notifications.enabled {
             let settings = config.notify_settings(ready.collector.store().as_ref())?;
             start_notifications(
