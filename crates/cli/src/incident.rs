@@ -191,8 +191,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 add_links: sources.into_iter().map(|ip| Link::Source { ip }).collect(),
                 ..Change::default()
             };
+            let read_at = incident.updated_ns;
             let events = hirundo_incident::apply(&mut incident, change, &actor, now_ns())?;
-            store.update_incident(&incident, &events)?;
+            store.update_incident(&incident, read_at, &events)?;
             println!(
                 "{} is {} ({} changes)",
                 incident.ticket,

@@ -360,7 +360,17 @@ fn each_team_gets_its_own_sources_once_and_within_its_ceiling() {
         let mut got = BTreeSet::new();
         for line in jsonl.lines() {
             let event: Value = serde_json::from_str(line).unwrap();
-            assert_eq!(event["classification.taxonomy"].as_str().is_some(), true);
+            assert!(
+                matches!(
+                    (
+                        event["classification.taxonomy"].as_str(),
+                        event["classification.type"].as_str()
+                    ),
+                    (Some("information-gathering"), Some("scanner"))
+                        | (Some("availability"), Some("ddos"))
+                ),
+                "{event}"
+            );
             assert_eq!(event["tlp"], "AMBER");
             assert_eq!(event["feed.provider"], "CERT-Test");
             got.insert(

@@ -169,10 +169,13 @@ pub fn forward(
     };
     store.finish_notification(record.id, &finish)?;
     if status == NotificationStatus::Sent {
+        let read_at = incident.updated_ns;
         let events =
             hirundo_incident::forwarded(&mut incident, &team.id, &record.ticket, actor, now_ns)
                 .map_err(|e| NotifyError::Refused(e.to_string()))?;
-        store.update_incident(&incident, &events)?;
+        // Read before the message went: if someone changed it meanwhile,
+        // the message is logged and the forward is reported as stale.
+        store.update_incident(&incident, read_at, &events)?;
     }
     Ok(Forwarded {
         incident: incident.ticket,

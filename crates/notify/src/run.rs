@@ -352,19 +352,22 @@ pub(crate) fn send(
         }
     }
     if done.channels.is_empty() {
+        let mut missing = Vec::new();
+        match (&channels.mailer, outgoing.to.is_empty()) {
+            (_, true) => missing.push("it has no e-mail address"),
+            (None, false) => missing.push("no SMTP relay is configured ([notifications.smtp])"),
+            _ => {}
+        }
+        match (&team.webhook, &channels.webhook_secret) {
+            (None, _) => missing.push("it has no webhook"),
+            (Some(_), None) => missing
+                .push("no webhook secret is configured ([notifications] webhook_secret_file)"),
+            _ => {}
+        }
         done.error = Some(format!(
-            "no way to reach {}: it has no e-mail address{} and no webhook{}",
+            "no way to reach {}: {}",
             team.id,
-            if channels.mailer.is_none() {
-                " (and no SMTP relay is configured)"
-            } else {
-                ""
-            },
-            if channels.webhook_secret.is_none() {
-                " (and no webhook secret is configured)"
-            } else {
-                ""
-            },
+            missing.join("; ")
         ));
     }
     done

@@ -216,8 +216,15 @@ pub trait Store: Send + Sync {
     /// it as stored.
     fn add_incident(&self, incident: &Incident, events: &[Event]) -> Result<Incident, StoreError>;
     /// Replaces a stored incident and appends events to its timeline, in
-    /// one transaction.
-    fn update_incident(&self, incident: &Incident, events: &[Event]) -> Result<(), StoreError>;
+    /// one transaction, if it is still as it was read (`updated_ns` was
+    /// `read_at`): [`StoreError::Stale`] if someone changed it since, so
+    /// that two people editing at once never lose one of the edits.
+    fn update_incident(
+        &self,
+        incident: &Incident,
+        read_at: i64,
+        events: &[Event],
+    ) -> Result<(), StoreError>;
     fn incident(&self, id: i64) -> Result<Option<Incident>, StoreError>;
     fn incident_by_ticket(&self, ticket: &str) -> Result<Option<Incident>, StoreError>;
     fn incidents(&self, query: &IncidentQuery) -> Result<Vec<Incident>, StoreError>;

@@ -40,6 +40,10 @@ pub enum StoreError {
     NoSuchTeam(String),
     #[error("no incident {0}")]
     NoSuchIncident(String),
+    /// A record changed by someone else since it was read; reload it and
+    /// make the change again.
+    #[error("{0} was changed by someone else since it was read: reload it and try again")]
+    Stale(String),
     /// A notification would carry a source-day the team was already sent.
     #[error("team {team:?} was already notified of {address} on day {day}")]
     AlreadyNotified {

@@ -999,7 +999,7 @@ fn the_file_is_a_wal_database_marked_as_hirundo_s() {
         .unwrap()
     };
     assert_eq!(pragma("journal_mode"), "wal");
-    assert_eq!(pragma("user_version"), "2");
+    assert_eq!(pragma("user_version"), "3");
     assert_eq!(
         pragma("application_id"),
         i32::from_be_bytes(*b"hiru").to_string()

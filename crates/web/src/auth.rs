@@ -19,7 +19,7 @@ use axum::extract::connect_info::ConnectInfo;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -300,10 +300,34 @@ pub async fn page_gate(
     }
 }
 
-/// In front of every API call: without a session, a JSON 401.
-pub async fn api_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The header an API call that changes something carries its session's
+/// CSRF token in (the token of the pages' forms).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// In front of every API call: without a session, a JSON 401; a call
+/// that changes something (anything but GET, HEAD, OPTIONS) without the
+/// session's token in `X-CSRF-Token`, a JSON 403, because a browser
+/// sends the cookie with any site's request.
+pub async fn api_gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     match viewer(&state, request.headers()).await {
-        Ok(Some(_)) => next.run(request).await,
+        Ok(Some(viewer)) => {
+            let safe = matches!(
+                *request.method(),
+                Method::GET | Method::HEAD | Method::OPTIONS
+            );
+            if !safe {
+                let sent = request
+                    .headers()
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if let Err(err) = check_csrf(sent, &viewer) {
+                    return err.json();
+                }
+            }
+            request.extensions_mut().insert(viewer);
+            next.run(request).await
+        }
         Ok(None) => (
             StatusCode::UNAUTHORIZED,
             axum::Json(serde_json::json!({"error": {
@@ -315,6 +339,16 @@ pub async fn api_gate(State(state): State<AppState>, request: Request, next: Nex
             .into_response(),
         Err(err) => err.json(),
     }
+}
+
+/// Refuses a form or call whose token is not the viewer's session's.
+pub fn check_csrf(sent: &str, viewer: &Viewer) -> Result<(), WebError> {
+    if !sent.is_empty() && same(sent, &viewer.csrf) {
+        return Ok(());
+    }
+    Err(WebError::Forbidden(
+        "This request did not carry this session's CSRF token, so it was refused: forms send it as the field csrf, API calls in the X-CSRF-Token header (the token is in every page's log-out form).".into(),
+    ))
 }
 
 /// Headers every answer carries: nothing may run script, load from

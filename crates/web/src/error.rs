@@ -17,6 +17,11 @@ pub enum WebError {
     NotFound(String),
     /// A form without its CSRF token, or with another session's.
     Forbidden(String),
+    /// Understood, but the record's rules refuse it now: an illegal state
+    /// move, a forward that TLP or the team's ceiling forbids.
+    Conflict(String),
+    /// An upload over its limit.
+    TooLarge(String),
     /// Too many failed logins from one place.
     TooMany(String),
     /// Logged when made; the user sees only that it failed.
@@ -43,6 +48,8 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -53,6 +60,8 @@ impl WebError {
             WebError::BadRequest(m)
             | WebError::NotFound(m)
             | WebError::Forbidden(m)
+            | WebError::Conflict(m)
+            | WebError::TooLarge(m)
             | WebError::TooMany(m) => m,
             WebError::Internal => {
                 "The dashboard failed to answer; the cause is in the collector's log. Try again later."
@@ -65,6 +74,8 @@ impl WebError {
             WebError::BadRequest(_) => "bad_request",
             WebError::NotFound(_) => "not_found",
             WebError::Forbidden(_) => "forbidden",
+            WebError::Conflict(_) => "conflict",
+            WebError::TooLarge(_) => "too_large",
             WebError::TooMany(_) => "too_many",
             WebError::Internal => "internal",
         }
@@ -83,7 +94,18 @@ impl WebError {
 
 impl From<StoreError> for WebError {
     fn from(err: StoreError) -> Self {
-        WebError::internal("store", err)
+        match err {
+            // What the person asking can act on is theirs to see; the
+            // rest is the operator's, logged and not shown.
+            StoreError::Stale(_) | StoreError::AlreadyNotified { .. } => {
+                WebError::Conflict(err.to_string())
+            }
+            StoreError::Invalid(_) => WebError::BadRequest(err.to_string()),
+            StoreError::NoSuchTeam(_) | StoreError::NoSuchIncident(_) => {
+                WebError::NotFound(err.to_string())
+            }
+            _ => WebError::internal("store", err),
+        }
     }
 }
 

@@ -13,15 +13,21 @@ pub enum Nav {
     Sensors,
     Alerts,
     Reports,
+    Incidents,
+    Directory,
+    Notifications,
     Public,
     Other,
 }
 
-const NAV: [(Nav, &str, &str); 5] = [
+const NAV: [(Nav, &str, &str); 8] = [
     (Nav::Overview, "/", "Overview"),
     (Nav::Sensors, "/sensors", "Sensors"),
     (Nav::Alerts, "/alerts", "Alerts"),
     (Nav::Reports, "/reports", "Reports"),
+    (Nav::Incidents, "/incidents", "Incidents"),
+    (Nav::Directory, "/directory", "Directory"),
+    (Nav::Notifications, "/notifications", "Notifications"),
     (Nav::Public, "/public", "Public page"),
 ];
 
@@ -98,6 +104,15 @@ tr.bad td{background:#fde2e1}\
 form.inline{display:flex;gap:.6em;align-items:end;flex-wrap:wrap;margin:.5em 0 1em}\
 label{display:block;font-size:.85em;color:#50575e}\
 input[type=text],input[type=password]{font:inherit;padding:.35em .5em;border:1px solid #98a1aa;border-radius:4px;min-width:16em}\
+input[type=date],input[type=file],select,textarea{font:inherit;padding:.3em .45em;border:1px solid #98a1aa;border-radius:4px;background:#fff}\
+textarea{width:100%;min-height:5em}\
+select{max-width:100%}\
+form.stack p{margin:.2em 0 .8em}\
+form.stack input[type=text]{width:100%}\
+button.primary[disabled]{background:#8a929a;cursor:not-allowed}\
+pre.route,pre.text{background:#fff;border:1px solid #d5d9de;border-radius:6px;padding:.6em .9em;white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 1em}\
+ol.timeline{background:#fff;border:1px solid #d5d9de;border-radius:6px;padding:.6em 1em .6em 2.4em}\
+ol.timeline li{margin:.2em 0}\
 .login input[type=text],.login input[type=password]{width:100%}\
 td.nw{white-space:nowrap}\
 .ip{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\

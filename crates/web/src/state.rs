@@ -1,16 +1,20 @@
 //! What every request shares: the store, the dashboard's configuration,
-//! the failed-login limiter and the public page's cache.
+//! the failed-login limiter, the public page's cache and the geo data
+//! that locates addresses for routing.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hirundo_collector::Collector;
+use hirundo_notify::Channels;
 use hirundo_store::Store;
 
 use crate::error::WebError;
 
 /// How the dashboard presents itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// The CSIRT's own country (ISO 3166-1 alpha-2): reports compare its
     /// sensors with those abroad.
@@ -26,6 +30,24 @@ pub struct WebConfig {
     pub tag_authority: String,
     /// Segments the collector's upload route rolls up at once.
     pub concurrent_ingests: usize,
+    /// How forwarded incidents leave (mail, webhooks). `None`: forwarding
+    /// logs each notice as failed, "no way to reach" the team.
+    pub notify: Option<Arc<Channels>>,
+}
+
+impl std::fmt::Debug for WebConfig {
+    // By hand: the channels hold a mailer, which has no Debug and whose
+    // credentials must not reach a log anyway.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("home", &self.home)
+            .field("base_url", &self.base_url)
+            .field("operator", &self.operator)
+            .field("tag_authority", &self.tag_authority)
+            .field("concurrent_ingests", &self.concurrent_ingests)
+            .field("notify", &self.notify.as_ref().map(|_| "set"))
+            .finish()
+    }
 }
 
 impl Default for WebConfig {
@@ -36,6 +58,7 @@ impl Default for WebConfig {
             operator: "hirundo".into(),
             tag_authority: "localhost,2026".into(),
             concurrent_ingests: 2,
+            notify: None,
         }
     }
 }
@@ -50,20 +73,50 @@ pub struct Shared {
     /// The public page as last rendered: it is open to anyone, so it is
     /// drawn at most once a minute however often it is asked for.
     pub public: Mutex<Option<(Instant, String)>>,
+    /// Whose enrichment data locates addresses (AS, country) for routing;
+    /// `None` routes by prefix and by what an incident says only.
+    pub collector: Option<Arc<Collector>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: WebConfig) -> AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: WebConfig,
+        collector: Option<Arc<Collector>>,
+    ) -> AppState {
         AppState(Arc::new(Shared {
             store,
             config,
             logins: Mutex::new(LoginLimiter::default()),
             public: Mutex::new(None),
+            collector,
         }))
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
         self.0.store.clone()
+    }
+
+    /// The channels forwarding sends through; none when not configured.
+    pub fn channels(&self) -> Arc<Channels> {
+        self.0.config.notify.clone().unwrap_or_default()
+    }
+}
+
+impl Shared {
+    /// The AS and country the collector's geo sources give `ip` first,
+    /// as `hirundo route` finds them.
+    pub fn locate(&self, ip: IpAddr) -> (Option<u32>, Option<String>) {
+        let Some(enrichment) = self.collector.as_ref().and_then(|c| c.enrichment()) else {
+            return (None, None);
+        };
+        let lookup = enrichment.geo.lookup(ip);
+        (
+            lookup.primary_asn().map(|a| a.asn.0),
+            lookup
+                .primary_country()
+                .map(|c| c.country.as_str().to_owned()),
+        )
     }
 }
 

@@ -26,6 +26,10 @@ fn parse_record<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Resul
 // --- teams ---
 
 pub(crate) fn put_team(conn: &Connection, team: &Team, now_ns: i64) -> Result<(), StoreError> {
+    // A team that does not validate would stop every route and forward
+    // (the directory is checked as a whole when loaded): refused here.
+    hirundo_directory::Directory::new(vec![team.clone()])
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
     let record = record_of(&format!("team {:?}", team.id), team)?;
     conn.prepare_cached(
         "INSERT INTO team (id, record, updated_ns) VALUES (?1, ?2, ?3) \
@@ -384,6 +388,7 @@ fn append_events(conn: &Connection, id: i64, events: &[Event]) -> Result<(), Sto
 pub(crate) fn update_incident(
     conn: &Connection,
     incident: &Incident,
+    read_at: i64,
     events: &[Event],
 ) -> Result<(), StoreError> {
     let doing = "updating an incident";
@@ -392,7 +397,7 @@ pub(crate) fn update_incident(
     let changed = tx
         .prepare_cached(
             "UPDATE incident SET state = ?2, taxonomy = ?3, updated_ns = ?4, record = ?5 \
-             WHERE id = ?1 AND ticket = ?6",
+             WHERE id = ?1 AND ticket = ?6 AND updated_ns = ?7",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -401,15 +406,21 @@ pub(crate) fn update_incident(
                 incident.classification.taxonomy,
                 incident.updated_ns,
                 record,
-                incident.ticket
+                incident.ticket,
+                read_at
             ])
         })
         .context(doing)?;
     if changed == 0 {
-        return Err(StoreError::NoSuchIncident(format!(
-            "{} ({})",
-            incident.id, incident.ticket
-        )));
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM incident WHERE id = ?1 AND ticket = ?2")
+            .and_then(|mut s| s.exists(params![incident.id, incident.ticket]))
+            .context(doing)?;
+        return Err(if exists {
+            StoreError::Stale(format!("incident {}", incident.ticket))
+        } else {
+            StoreError::NoSuchIncident(format!("{} ({})", incident.id, incident.ticket))
+        });
     }
     append_events(&tx, incident.id, events)?;
     tx.commit().context(doing)
@@ -499,4 +510,120 @@ pub(crate) fn incident_events(conn: &Connection, id: i64) -> Result<Vec<Event>, 
         )?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NotificationKind, SqliteStore, Store};
+    use hirundo_incident::{create, rsit, Change, NewIncident};
+    use hirundo_tlp::Tlp;
+
+    fn team(id: &str) -> Team {
+        hirundo_directory::from_toml(&format!(
+            "[[team]]\nid = \"{id}\"\nname = \"{id}\"\nshort_name = \"{id}\"\nkind = \"national\"\n"
+        ))
+        .unwrap()
+        .remove(0)
+    }
+
+    fn pending(team: &str, reserve: Vec<(i64, IpAddr)>) -> NewNotification {
+        NewNotification {
+            team: team.into(),
+            kind: NotificationKind::Daily,
+            from_day: 100,
+            to_day: 101,
+            tlp: Tlp::Amber,
+            sources: reserve.len() as u64,
+            incident: None,
+            created_ns: 1_772_323_200_000_000_000,
+            reserve,
+            status: NotificationStatus::Pending,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_source_day_is_reserved_once_per_team_and_a_failure_frees_it() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "2001:db8::1".parse().unwrap();
+        let first = store
+            .begin_notification(&pending("t", vec![(100, a), (100, b)]))
+            .unwrap();
+        assert_eq!(first.ticket, format!("HIR-N-2026-{:06}", first.id));
+        // All or nothing: b is new, a is not.
+        let err = store
+            .begin_notification(&pending(
+                "t",
+                vec![(100, b), (100, "192.0.2.9".parse().unwrap())],
+            ))
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::AlreadyNotified { day: 100, .. }),
+            "{err}"
+        );
+        assert_eq!(store.notified("t", DayRange::ALL).unwrap().len(), 2);
+        // Another team may hear of the same source-day.
+        store
+            .begin_notification(&pending("u", vec![(100, a)]))
+            .unwrap();
+        let fail = Finish {
+            status: NotificationStatus::Failed,
+            channels: "mail".into(),
+            recipients: "x@example.org".into(),
+            detail: "refused".into(),
+            finished_ns: 5,
+        };
+        store.finish_notification(first.id, &fail).unwrap();
+        assert!(store.notified("t", DayRange::ALL).unwrap().is_empty());
+        assert!(
+            store.finish_notification(first.id, &fail).is_err(),
+            "ended twice"
+        );
+        let logged = store.notification(&first.ticket).unwrap().unwrap();
+        assert_eq!(logged.status, NotificationStatus::Failed);
+        assert_eq!(logged.finished_ns, Some(5));
+    }
+
+    #[test]
+    fn an_incident_edited_by_two_people_keeps_both_edits_or_refuses_one() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let new = NewIncident::new(
+            "Scan",
+            rsit().classify("information-gathering", "scanner").unwrap(),
+            "someone",
+        );
+        let (incident, event) = create(new, 0, "HIR-I-pending".into(), "a", 10).unwrap();
+        let stored = store.add_incident(&incident, &[event]).unwrap();
+        assert_eq!(stored.ticket, format!("HIR-I-1970-{:06}", stored.id));
+        let comment = |text: &str| Change {
+            comment: Some(text.into()),
+            ..Change::default()
+        };
+        let (mut one, mut two) = (stored.clone(), stored.clone());
+        let events = hirundo_incident::apply(&mut one, comment("first"), "a", 20).unwrap();
+        store
+            .update_incident(&one, stored.updated_ns, &events)
+            .unwrap();
+        let events = hirundo_incident::apply(&mut two, comment("second"), "b", 30).unwrap();
+        let err = store
+            .update_incident(&two, stored.updated_ns, &events)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale(_)), "{err}");
+        assert_eq!(store.incident_events(stored.id).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_team_that_does_not_validate_is_refused() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let mut bad = team("t");
+        bad.website = Some("javascript:alert(1)".into());
+        assert!(matches!(
+            store.put_team(&bad, 0),
+            Err(StoreError::Invalid(_))
+        ));
+        store.put_team(&team("t"), 0).unwrap();
+        assert_eq!(store.teams().unwrap().len(), 1);
+    }
 }

@@ -343,8 +343,13 @@ impl Store for SqliteStore {
         coordination::add_incident(&self.writer(), incident, events)
     }
 
-    fn update_incident(&self, incident: &Incident, events: &[Event]) -> Result<(), StoreError> {
-        coordination::update_incident(&self.writer(), incident, events)
+    fn update_incident(
+        &self,
+        incident: &Incident,
+        read_at: i64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        coordination::update_incident(&self.writer(), incident, read_at, events)
     }
 
     fn incident(&self, id: i64) -> Result<Option<Incident>, StoreError> {

@@ -5,6 +5,10 @@
 
 pub mod alerts;
 pub mod country;
+pub mod directory;
+pub mod incident_stats;
+pub mod incidents;
+pub mod notifications;
 pub mod overview;
 pub mod port;
 pub mod public;
