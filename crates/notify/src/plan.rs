@@ -86,13 +86,20 @@ pub fn window(cadence: Cadence, day: i64) -> Option<(i64, i64)> {
     }
 }
 
-/// The widest window any cadence can ask for on `day`: what to read.
-pub fn widest_window(day: i64) -> (i64, i64) {
-    (day - 6, day + 1)
+/// The days the run for `day` must read: the union of the windows of the
+/// teams' cadences (one day, unless a weekly team's week ends on `day`).
+pub fn days_to_read(directory: &Directory, day: i64) -> (i64, i64) {
+    directory
+        .teams()
+        .iter()
+        .filter_map(|t| window(t.cadence, day))
+        .fold((day, day + 1), |(from, to), (f, t)| {
+            (from.min(f), to.max(t))
+        })
 }
 
 /// Plans the run for `day`. `rows` must cover the team windows (see
-/// [`widest_window`]); rows outside a team's window are ignored for it.
+/// [`days_to_read`]); rows outside a team's window are ignored for it.
 /// `already` holds, per team id, the source-days it was already sent.
 pub fn plan(
     directory: &Directory,

@@ -87,7 +87,7 @@ pub fn plan_day(
     day: i64,
     settings: &Settings,
 ) -> Result<Plan, NotifyError> {
-    let (from, to) = plan::widest_window(day);
+    let (from, to) = plan::days_to_read(directory, day);
     let days = DayRange { from, to };
     let rows = store.source_days(days, None)?;
     let sensor_country: HashMap<_, _> = store

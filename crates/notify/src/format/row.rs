@@ -64,18 +64,8 @@ pub fn last_ns(row: &SourceRow) -> i64 {
     row.last_ns.max(row.first_ns)
 }
 
-/// 1234567 as "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// 1234567 as "1,234,567": the one grouping every hirundo text uses.
+pub use hirundo_summary::group as thousands;
 
 /// "1 packet" / "2 packets".
 pub fn count(n: u64, one: &str, many: &str) -> String {
