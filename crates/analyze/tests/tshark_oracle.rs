@@ -253,7 +253,7 @@ fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn shared_pcaps() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pcaps");
+    let dir = hirundo_testbed::shared("pcaps");
     dir.is_dir().then_some(dir)
 }
 

@@ -4,7 +4,7 @@
 //! (aiosmtpd on loopback) to the routed team, refused when TLP forbids it,
 //! and counted in the statistics.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use hirundo_testbed::smtp::SmtpSink;
@@ -33,8 +33,7 @@ fn json(args: &[&str]) -> Value {
 }
 
 fn ti_sample() -> Option<PathBuf> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/csirt/ti-teams-sample.json");
+    let path = hirundo_testbed::shared("csirt/ti-teams-sample.json");
     if path.exists() {
         Some(path)
     } else {

@@ -18,6 +18,17 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// `rel` under `../shared`, the folder beside the checkout that holds
+/// the real captures, IP data and CSIRT samples. Found from the package
+/// folder cargo gives the running test, not the one it was compiled in:
+/// a test binary built in another checkout and reused from a shared
+/// target folder must still look beside this one.
+pub fn shared(rel: &str) -> PathBuf {
+    let package =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    package.join("../../../shared").join(rel)
+}
+
 /// Whether this is a CI run (`CI=true`), where a test that cannot run fails.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")

@@ -82,10 +82,7 @@ pub fn skip(why: &str) {
 
 /// `../shared/pcaps` beside the checkout, or `None` after saying so loudly.
 pub fn pcaps_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/pcaps"
-    ));
+    let dir = hirundo_testbed::shared("pcaps");
     if dir.is_dir() {
         Some(dir)
     } else {

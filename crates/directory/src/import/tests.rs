@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 use proptest::prelude::*;
 
 use super::*;
@@ -14,8 +12,7 @@ fn ti(json: &str) -> Import {
 /// CI always has it, so there it must be found.
 #[test]
 fn the_trusted_introducer_sample_yields_its_four_teams() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/csirt/ti-teams-sample.json");
+    let path = hirundo_testbed::shared("csirt/ti-teams-sample.json");
     let json = match std::fs::read_to_string(&path) {
         Ok(json) => json,
         Err(e) if std::env::var("CI").as_deref() != Ok("true") => {

@@ -24,7 +24,7 @@ pub fn builtin() -> &'static Geo {
 
 /// ../shared/ipdb, if it is there.
 pub fn shared_ipdb() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ipdb"));
+    let dir = hirundo_testbed::shared("ipdb");
     if dir.join("geo-whois-asn-country-ipv4-num.csv.gz").is_file() {
         return Some(dir);
     }
