@@ -101,7 +101,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let teams = store.teams()?;
             let mut out = io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut out, &teams)?;
+                // Contacts and constituencies are not public.
+                let labelled =
+                    serde_json::json!({ "tlp": hirundo_tlp::Tlp::Amber.label(), "teams": teams });
+                serde_json::to_writer_pretty(&mut out, &labelled)?;
                 writeln!(out)?;
                 return Ok(ExitCode::SUCCESS);
             }

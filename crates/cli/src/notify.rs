@@ -163,7 +163,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let log = store.notifications(i64::MIN, i64::MAX, team.as_deref(), limit)?;
             let mut w = io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut w, &log)?;
+                // Who was told what about which networks: not public.
+                let labelled = serde_json::json!({ "tlp": hirundo_tlp::Tlp::Amber.label(), "notifications": log });
+                serde_json::to_writer_pretty(&mut w, &labelled)?;
                 writeln!(w)?;
                 return Ok(ExitCode::SUCCESS);
             }

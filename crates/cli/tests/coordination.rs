@@ -63,8 +63,9 @@ fn directory_routing_and_incidents_forwarded_within_tlp() {
         sample.to_str().unwrap(),
     ]);
     assert!(out.contains("4 teams imported"), "{out}");
-    let teams = json(&["directory", "list", "--data", data, "--json"]);
-    let teams = teams.as_array().unwrap();
+    let listed = json(&["directory", "list", "--data", data, "--json"]);
+    assert_eq!(listed["tlp"], "TLP:AMBER");
+    let teams = listed["teams"].as_array().unwrap();
     let ids: Vec<&str> = teams.iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["acn-ibe-csirt", "aconet-cert", "aec", "cert.at"]);
     let aconet = &teams[1];
@@ -216,6 +217,8 @@ fn directory_routing_and_incidents_forwarded_within_tlp() {
         .as_str()
         .unwrap();
     let log = json(&["notify", "log", "--data", data, "--json"]);
+    assert_eq!(log["tlp"], "TLP:AMBER");
+    let log = &log["notifications"];
     assert_eq!(log[0]["ticket"], notification);
     assert_eq!(log[0]["kind"], "incident");
     assert_eq!(log[0]["status"], "sent");
@@ -286,7 +289,7 @@ fn directory_routing_and_incidents_forwarded_within_tlp() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(sink.count(), 1, "a refused forward sent mail");
     assert_eq!(
-        json(&["notify", "log", "--data", data, "--json"])
+        json(&["notify", "log", "--data", data, "--json"])["notifications"]
             .as_array()
             .unwrap()
             .len(),
