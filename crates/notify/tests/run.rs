@@ -115,6 +115,7 @@ fn webhook_gets_signed_events_and_a_failure_is_retried_once() {
         .map(|r| r.source)
         .collect();
     assert!(expected.len() > 100, "{}", expected.len());
+    eprintln!("{} reportable sources on the simulated day", expected.len());
 
     // First the receiver fails: the notice is logged as failed and its
     // source-days are free again.
