@@ -51,7 +51,7 @@ pub struct Config {
 /// provider = "CERT-XX"           # who we are, in the attachments
 /// provider_url = "https://cert.example.org"
 /// at_hour = 6                    # UTC hour `serve` sends the day before
-/// webhook_secret_file = "/etc/hirundo/notify-webhook.secret"
+/// webhook_secrets_dir = "/etc/hirundo/notify-secrets"   # TEAM-ID.secret per team with a webhook
 /// [notifications.smtp]           # `to`: our own archive, sent a blind copy
 /// host = "mail.example.org"
 /// port = 587
@@ -76,7 +76,9 @@ pub struct NotificationsConfig {
     /// `false` stops `serve` from sending them on its own.
     #[serde(default = "default_true")]
     pub enabled: bool,
-    pub webhook_secret_file: Option<PathBuf>,
+    /// A folder of `TEAM-ID.secret` files: each team's webhook is signed
+    /// with its own secret, kept out of the directory and this file.
+    pub webhook_secrets_dir: Option<PathBuf>,
     #[serde(default = "default_webhook_timeout")]
     pub webhook_timeout_secs: u64,
     pub smtp: Option<hirundo_deliver::SmtpConfig>,
@@ -92,7 +94,7 @@ impl Default for NotificationsConfig {
             provider_url: None,
             at_hour: default_at_hour(),
             enabled: true,
-            webhook_secret_file: None,
+            webhook_secrets_dir: None,
             webhook_timeout_secs: default_webhook_timeout(),
             smtp: None,
         }
@@ -252,14 +254,8 @@ impl Config {
             webhook_timeout: Some(std::time::Duration::from_secs(n.webhook_timeout_secs)),
             ..Default::default()
         };
-        if let Some(path) = &n.webhook_secret_file {
-            let secret =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let secret = secret.trim_ascii().to_vec();
-            if secret.is_empty() {
-                anyhow::bail!("{}: the webhook secret is empty", path.display());
-            }
-            channels.webhook_secret = Some(secret);
+        if let Some(dir) = &n.webhook_secrets_dir {
+            channels.webhook_secrets = webhook_secrets(dir)?;
         }
         if let Some(smtp) = &n.smtp {
             let base = self
@@ -278,5 +274,64 @@ impl Config {
             geo: self.geo()?,
             research: self.research_scanners()?,
         })
+    }
+}
+
+/// The `TEAM-ID.secret` files of `dir`, by team id. An empty or short
+/// secret is an error: it would sign nothing worth checking.
+fn webhook_secrets(dir: &Path) -> anyhow::Result<std::collections::HashMap<String, Vec<u8>>> {
+    let mut secrets = std::collections::HashMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("reading the folder {}", dir.display()))?
+            .path();
+        let (Some(team), Some("secret")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|e| e.to_str()),
+        ) else {
+            continue;
+        };
+        let secret = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let secret = secret.trim_ascii().to_vec();
+        if secret.len() < 16 {
+            anyhow::bail!(
+                "{}: a webhook secret needs at least 16 bytes (32 random ones are better)",
+                path.display()
+            );
+        }
+        secrets.insert(team.to_owned(), secret);
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_team_has_its_own_webhook_secret_and_short_ones_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("cert.br.secret"),
+            "0123456789abcdef0123456789abcdef\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("jpcert-cc.secret"),
+            "fedcba9876543210fedcba9876543210",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("README"), "not a secret").unwrap();
+        let secrets = webhook_secrets(dir.path()).unwrap();
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(secrets["cert.br"], b"0123456789abcdef0123456789abcdef");
+        std::fs::write(dir.path().join("weak.secret"), "short").unwrap();
+        let err = format!("{:#}", webhook_secrets(dir.path()).unwrap_err());
+        assert!(
+            err.contains("weak.secret: a webhook secret needs at least 16 bytes"),
+            "{err}"
+        );
     }
 }

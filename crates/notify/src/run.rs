@@ -25,12 +25,14 @@ use crate::{Notice, NotifyError};
 
 /// How notices leave: mail, webhooks, or both. A team is sent mail when a
 /// mailer is set and it has an address; a webhook POST when it has a
-/// webhook URL and a secret is set.
+/// webhook URL and a secret of its own.
 #[derive(Default)]
 pub struct Channels {
     pub mailer: Option<Mailer>,
-    /// Signs every team's webhook POSTs.
-    pub webhook_secret: Option<Vec<u8>>,
+    /// Per team id, the secret its webhook POSTs are signed with. One per
+    /// team: a secret shared by several would let any of them sign
+    /// messages to the others in our name.
+    pub webhook_secrets: HashMap<String, Vec<u8>>,
     pub webhook_timeout: Option<Duration>,
 }
 
@@ -333,7 +335,7 @@ pub(crate) fn send(
             Err(e) => done.error = Some(format!("mail: {e:#}")),
         }
     }
-    if let (Some(url), Some(secret)) = (&team.webhook, &channels.webhook_secret) {
+    if let (Some(url), Some(secret)) = (&team.webhook, channels.webhook_secrets.get(&team.id)) {
         done.channels.push("webhook");
         done.recipients.push(url.clone());
         let hook = Webhook {
@@ -358,10 +360,11 @@ pub(crate) fn send(
             (None, false) => missing.push("no SMTP relay is configured ([notifications.smtp])"),
             _ => {}
         }
-        match (&team.webhook, &channels.webhook_secret) {
+        match (&team.webhook, channels.webhook_secrets.contains_key(&team.id)) {
             (None, _) => missing.push("it has no webhook"),
-            (Some(_), None) => missing
-                .push("no webhook secret is configured ([notifications] webhook_secret_file)"),
+            (Some(_), false) => missing.push(
+                "its webhook has no secret (a file named after the team in [notifications] webhook_secrets_dir)",
+            ),
             _ => {}
         }
         done.error = Some(format!(

@@ -92,7 +92,7 @@ fn settings(tlp: Tlp) -> Settings {
 fn channels() -> Channels {
     Channels {
         mailer: None,
-        webhook_secret: Some(SECRET.to_vec()),
+        webhook_secrets: [("ours".to_owned(), SECRET.to_vec())].into(),
         webhook_timeout: Some(Duration::from_secs(10)),
     }
 }
