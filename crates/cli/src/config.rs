@@ -73,6 +73,10 @@ pub struct NotificationsConfig {
     pub provider_url: Option<String>,
     #[serde(default = "default_at_hour")]
     pub at_hour: u8,
+    /// Most sources in one message; the rest, with the fewest packets,
+    /// are left out and logged.
+    #[serde(default = "default_max_sources")]
+    pub max_sources: usize,
     /// `false` stops `serve` from sending them on its own.
     #[serde(default = "default_true")]
     pub enabled: bool,
@@ -93,6 +97,7 @@ impl Default for NotificationsConfig {
             provider: None,
             provider_url: None,
             at_hour: default_at_hour(),
+            max_sources: default_max_sources(),
             enabled: true,
             webhook_secrets_dir: None,
             webhook_timeout_secs: default_webhook_timeout(),
@@ -111,6 +116,10 @@ fn default_feed_name() -> String {
 
 fn default_at_hour() -> u8 {
     6
+}
+
+fn default_max_sources() -> usize {
+    hirundo_notify::plan::MAX_SOURCES
 }
 
 fn default_true() -> bool {
@@ -238,6 +247,7 @@ impl Config {
                 provider,
                 url,
             },
+            max_sources: n.max_sources.max(1),
         })
     }
 

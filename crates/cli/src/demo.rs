@@ -257,6 +257,7 @@ fn notifications_preview(
             provider: "hirundo demo".into(),
             url: None,
         },
+        max_sources: hirundo_notify::plan::MAX_SOURCES,
     };
     let (plan, _) = hirundo_notify::preview(store, day, &settings, crate::report::now_ns())?;
     println!(

@@ -93,9 +93,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     Decision::Withheld { why } => format!("withheld: {why}"),
                 };
                 let to = batch.team.notification_addresses().join(", ");
+                let left_out = if batch.omitted > 0 {
+                    format!(" (+{} left out)", batch.omitted)
+                } else {
+                    String::new()
+                };
                 writeln!(
                     w,
-                    "  {:<24} {:>6} sources {:>7} source-days  {what}{}",
+                    "  {:<24} {:>6} sources{left_out} {:>7} source-days  {what}{}",
                     batch.team.id,
                     batch.rows.len(),
                     batch.source_days.len(),

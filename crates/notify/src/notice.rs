@@ -105,4 +105,8 @@ pub struct Notice {
     pub feed: Feed,
     /// Most packets first, then by address.
     pub rows: Vec<SourceRow>,
+    /// Sources of the team's window left out because the message would
+    /// have been too large ([`crate::Settings::max_sources`]): the ones
+    /// with the fewest packets.
+    pub omitted: u64,
 }

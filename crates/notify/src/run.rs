@@ -125,6 +125,7 @@ pub fn notice(batch: &Batch, ticket: &str, settings: &Settings, now_ns: i64) -> 
         created_ns: now_ns,
         feed: settings.feed.clone(),
         rows: batch.rows.clone(),
+        omitted: batch.omitted,
     }
 }
 
@@ -221,6 +222,16 @@ fn send_batch(
     outcome.ticket = Some(record.ticket.clone());
     let notice = notice(batch, &record.ticket, settings, now_ns);
     let delivered = deliver(&notice, channels);
+    let mut detail = delivered
+        .error
+        .clone()
+        .unwrap_or_else(|| delivered.receipts.join(" "));
+    if batch.omitted > 0 {
+        detail.push_str(&format!(
+            " ({} sources with fewer packets left out: at most {} a message)",
+            batch.omitted, settings.max_sources
+        ));
+    }
     let finish = Finish {
         status: if delivered.error.is_none() {
             NotificationStatus::Sent
@@ -229,10 +240,7 @@ fn send_batch(
         },
         channels: delivered.channels.join(","),
         recipients: delivered.recipients.join(","),
-        detail: delivered
-            .error
-            .clone()
-            .unwrap_or_else(|| delivered.receipts.join(" ")),
+        detail,
         finished_ns: now_ns,
     };
     store.finish_notification(record.id, &finish)?;

@@ -56,6 +56,7 @@ fn notice() -> Notice {
             provider: "Example National CSIRT".to_owned(),
             url: None,
         },
+        omitted: 0,
         rows: vec![
             SourceRow {
                 source: ip("2001:db8:0:1::2"),
@@ -253,6 +254,7 @@ fn jsonl_one_event_per_row_and_the_victim_exact() {
             "extra.packets": 12,
             "extra.days": 1,
             "extra.ports": [],
+            "extra.port_count": 0,
             "extra.fingerprints": ["backscatter"],
             "extra.sensor_countries": [],
         })
@@ -284,6 +286,7 @@ fn jsonl_one_event_per_row_and_the_victim_exact() {
             "extra.packets",
             "extra.days",
             "extra.ports",
+            "extra.port_count",
             "extra.fingerprints",
             "extra.sensor_countries",
         ]

@@ -86,6 +86,7 @@ fn settings(tlp: Tlp) -> Settings {
             provider: "CERT-Test".into(),
             url: None,
         },
+        max_sources: hirundo_notify::plan::MAX_SOURCES,
     }
 }
 

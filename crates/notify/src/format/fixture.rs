@@ -54,6 +54,7 @@ pub fn notice() -> Notice {
             provider: "Exampleland Darknet Watch".to_owned(),
             url: Some("https://darknet.example.org/".to_owned()),
         },
+        omitted: 0,
         rows: vec![
             SourceRow {
                 source: ip("2001:db8::7"),

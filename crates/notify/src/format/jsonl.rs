@@ -81,6 +81,7 @@ fn event(notice: &Notice, source: &SourceRow) -> Obj {
         .field("extra.packets", source.packets)
         .field("extra.days", source.days)
         .field("extra.ports", row::port_labels(source))
+        .field("extra.port_count", source.ports.len())
         .field("extra.fingerprints", fingerprints)
         .field(
             "extra.sensor_countries",
@@ -121,7 +122,7 @@ mod tests {
         let line = text.lines().nth(1).unwrap_or_default();
         assert_eq!(
             line,
-            r#"{"feed.name":"hirundo-darknet","feed.provider":"Exampleland Darknet Watch","feed.url":"https://darknet.example.org/","feed.accuracy":100.0,"time.source":"2026-11-22T09:24:05+00:00","time.observation":"2026-11-23T06:00:00+00:00","classification.taxonomy":"information-gathering","classification.type":"scanner","classification.identifier":"mirai","source.ip":"198.51.100.3","source.asn":64500,"source.geolocation.cc":"NL","protocol.transport":"tcp","destination.port":23,"event_description.text":"Seen by hirundo darknet sensors: 1,234 packets to 1 port on 1 day","tlp":"AMBER","extra.ticket":"HIR-N-2026-000042","extra.tlp":"TLP:AMBER","extra.first_seen":"2026-11-22T09:24:05+00:00","extra.last_seen":"2026-11-22T11:00:00+00:00","extra.packets":1234,"extra.days":1,"extra.ports":["23/tcp"],"extra.fingerprints":["mirai"],"extra.sensor_countries":["DE"]}"#
+            r#"{"feed.name":"hirundo-darknet","feed.provider":"Exampleland Darknet Watch","feed.url":"https://darknet.example.org/","feed.accuracy":100.0,"time.source":"2026-11-22T09:24:05+00:00","time.observation":"2026-11-23T06:00:00+00:00","classification.taxonomy":"information-gathering","classification.type":"scanner","classification.identifier":"mirai","source.ip":"198.51.100.3","source.asn":64500,"source.geolocation.cc":"NL","protocol.transport":"tcp","destination.port":23,"event_description.text":"Seen by hirundo darknet sensors: 1,234 packets to 1 port on 1 day","tlp":"AMBER","extra.ticket":"HIR-N-2026-000042","extra.tlp":"TLP:AMBER","extra.first_seen":"2026-11-22T09:24:05+00:00","extra.last_seen":"2026-11-22T11:00:00+00:00","extra.packets":1234,"extra.days":1,"extra.ports":["23/tcp"],"extra.port_count":1,"extra.fingerprints":["mirai"],"extra.sensor_countries":["DE"]}"#
         );
     }
 

@@ -91,6 +91,13 @@ pub fn body_text(notice: &Notice) -> String {
     out.push_str(&format!("Window:   {window} (UTC)\n"));
     out.push_str(&format!("Sources:  {}\n", what(&notice.rows)));
     out.push_str(&format!("Packets:  {}\n\n", row::thousands(packets)));
+    if notice.omitted > 0 {
+        out.push_str(&format!(
+            "This message lists the {} sources with the most packets; {} further sources with fewer packets were left out to keep it small.\n\n",
+            row::thousands(notice.rows.len() as u64),
+            row::thousands(notice.omitted)
+        ));
+    }
 
     if notice.rows.is_empty() {
         out.push_str("Our sensors saw no source of yours in this window.\n\n");

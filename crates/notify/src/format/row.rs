@@ -44,8 +44,19 @@ pub fn port_label(p: PortKey) -> String {
     format!("{}/{}", p.port, p.proto.as_str())
 }
 
+/// Most ports an attachment lists for one source. A scanner that swept
+/// ten thousand ports would otherwise fill the message on its own; the
+/// count of them all is given beside (`port_count`, `extra.port_count`).
+pub const MAX_PORTS_LISTED: usize = 100;
+
+/// The source's ports as "23/tcp", lowest first, at most
+/// [`MAX_PORTS_LISTED`].
 pub fn port_labels(row: &SourceRow) -> Vec<String> {
-    row.ports.iter().map(|&p| port_label(p)).collect()
+    row.ports
+        .iter()
+        .take(MAX_PORTS_LISTED)
+        .map(|&p| port_label(p))
+        .collect()
 }
 
 /// The fingerprint names of its packets, in report order: "mirai".
@@ -99,6 +110,21 @@ pub fn known_cc(cc: &str) -> bool {
 mod tests {
     use super::*;
     use crate::format::fixture;
+
+    #[test]
+    fn a_sweep_of_many_ports_lists_the_first_hundred() {
+        let mut r = crate::format::fixture::notice().rows.remove(0);
+        r.ports = (1..=5_000)
+            .map(|port| hirundo_rollup::PortKey {
+                proto: hirundo_rollup::PortProto::Tcp,
+                port,
+            })
+            .collect();
+        let labels = port_labels(&r);
+        assert_eq!(labels.len(), MAX_PORTS_LISTED);
+        assert_eq!(labels[0], "1/tcp");
+        assert_eq!(labels[99], "100/tcp");
+    }
 
     #[test]
     fn one_port_many_ports_and_none() {
