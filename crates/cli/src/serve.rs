@@ -311,14 +311,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if seed_directory(ready.collector.store().as_ref())? {
             println!("hirundo serve: the directory was empty: loaded the starter directory (hirundo directory list)");
         }
-        if config.notifications.enabled {
+        // Without a way out, a daily run would only log a failed notice
+        // per team every day: nothing is started until the operator
+        // configures one (and with it, chooses to tell other teams).
+        let has_channel = channels.mailer.is_some() || !channels.webhook_secrets.is_empty();
+        if config.notifications.enabled && has_channel {
             let settings = config.notify_settings(ready.collector.store().as_ref())?;
+            println!(
+                "hirundo serve: daily notifications at {:02}:00 UTC ({}); hirundo notify log --data {}",
+                config.notifications.at_hour,
+                settings.tlp,
+                args.data.display()
+            );
             start_notifications(
                 ready.collector.store().clone(),
                 settings,
                 channels,
                 config.notifications.at_hour,
             )?;
+        } else if config.notifications.enabled {
+            println!(
+                "hirundo serve: no [notifications.smtp] or webhook secrets configured: no notifications are sent (hirundo notify preview shows what would go)"
+            );
         }
         if ready.collector.store().accounts()?.is_empty() {
             println!(
