@@ -215,34 +215,27 @@ fn start_notifications(
     at_hour: u8,
 ) -> anyhow::Result<()> {
     const JOB: &str = "notify-daily";
-    const DAY_NS: i64 = 86_400_000_000_000;
     std::thread::Builder::new()
         .name("hirundo-notify".to_string())
         .spawn(move || loop {
             let now = crate::report::now_ns();
-            let today = now.div_euclid(DAY_NS);
-            let due = now - today * DAY_NS >= i64::from(at_hour) * 3_600_000_000_000;
-            let yesterday = today - 1;
-            let done = store.job_state(JOB).ok().flatten().unwrap_or(yesterday - 1);
-            if due && done < yesterday {
-                // Catch up on at most a week of missed days, oldest first.
-                for day in (done + 1).max(yesterday - 6)..=yesterday {
-                    match hirundo_notify::run(store.as_ref(), day, &settings, &channels, now) {
-                        Ok(report) => {
-                            let mut out = Vec::new();
-                            let _ = crate::notify::print_report(&mut out, &report);
-                            print!("hirundo serve: {}", String::from_utf8_lossy(&out));
-                            if let Err(e) = store.set_job_state(JOB, day) {
-                                eprintln!("hirundo serve: notifications: {e}");
-                            }
+            let done = store.job_state(JOB).ok().flatten();
+            for day in hirundo_notify::plan::days_due(now, at_hour, done) {
+                match hirundo_notify::run(store.as_ref(), day, &settings, &channels, now) {
+                    Ok(report) => {
+                        let mut out = Vec::new();
+                        let _ = crate::notify::print_report(&mut out, &report);
+                        print!("hirundo serve: {}", String::from_utf8_lossy(&out));
+                        if let Err(e) = store.set_job_state(JOB, day) {
+                            eprintln!("hirundo serve: notifications: {e}");
                         }
-                        Err(e) => {
-                            eprintln!(
-                                "hirundo serve: notifications for {}: {e:#}",
-                                hirundo_calendar::date(day)
-                            );
-                            break;
-                        }
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "hirundo serve: notifications for {}: {e:#}",
+                            hirundo_calendar::date(day)
+                        );
+                        break;
                     }
                 }
             }

@@ -99,6 +99,22 @@ pub fn window(cadence: Cadence, day: i64) -> Option<(i64, i64)> {
     }
 }
 
+/// The days a daily job should run now, oldest first: none before
+/// `at_hour` UTC; after it, every day since `done` (the last day sent;
+/// `None` on the first start: only yesterday) up to yesterday, at most the
+/// last seven (a collector down for a month does not mail a month at once).
+pub fn days_due(now_ns: i64, at_hour: u8, done: Option<i64>) -> std::ops::Range<i64> {
+    const DAY_NS: i64 = 86_400_000_000_000;
+    let today = now_ns.div_euclid(DAY_NS);
+    let yesterday = today - 1;
+    let due = now_ns - today * DAY_NS >= i64::from(at_hour) * 3_600_000_000_000;
+    if !due {
+        return yesterday..yesterday;
+    }
+    let first = done.map_or(yesterday, |d| d + 1).max(yesterday - 6);
+    first..today
+}
+
 /// The days the run for `day` must read: the union of the windows of the
 /// teams' cadences (one day, unless a weekly team's week ends on `day`).
 pub fn days_to_read(directory: &Directory, day: i64) -> (i64, i64) {
@@ -424,6 +440,17 @@ mod tests {
         assert_eq!(br.omitted, 1);
         // What was left out is not in the ledger's share of this message.
         assert_eq!(br.source_days.len(), 2);
+    }
+
+    #[test]
+    fn the_daily_job_waits_for_its_hour_and_catches_up_a_week_at_most() {
+        let day = 20_000;
+        let at = |hour: i64| day * 86_400_000_000_000 + hour * 3_600_000_000_000;
+        assert!(days_due(at(5), 6, None).is_empty(), "before 06:00");
+        assert_eq!(days_due(at(6), 6, None), day - 1..day);
+        assert!(days_due(at(7), 6, Some(day - 1)).is_empty(), "sent already");
+        assert_eq!(days_due(at(7), 6, Some(day - 4)), day - 3..day);
+        assert_eq!(days_due(at(7), 6, Some(day - 40)), day - 7..day);
     }
 
     #[test]
