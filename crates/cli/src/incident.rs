@@ -405,8 +405,13 @@ pub(crate) fn add(
     now: i64,
 ) -> anyhow::Result<Incident> {
     // The store gives the real id and ticket in the same transaction.
-    let (incident, event) =
-        hirundo_incident::create(new, 0, "HIR-I-pending".to_owned(), actor, now)?;
+    let (incident, event) = hirundo_incident::create(
+        new,
+        0,
+        hirundo_incident::PENDING_TICKET.to_owned(),
+        actor,
+        now,
+    )?;
     Ok(store.add_incident(&incident, &[event])?)
 }
 

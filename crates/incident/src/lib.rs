@@ -31,7 +31,7 @@ pub use csv_import::{import_csv, CsvImport, RowError, MAX_ROWS};
 pub use error::IncidentError;
 pub use model::{
     create, parse_ticket, ticket, Event, EventKind, Incident, Link, NewIncident, MAX_LINKS,
-    MAX_NAME, MAX_TEXT, MAX_TICKET, MAX_TITLE,
+    MAX_NAME, MAX_TEXT, MAX_TICKET, MAX_TITLE, PENDING_TICKET,
 };
 pub use state::State;
 pub use stats::{

@@ -177,6 +177,11 @@ pub enum EventKind {
     Edited { fields: Vec<String> },
 }
 
+/// The ticket [`create`] is given before the store numbers the incident
+/// (`Store::add_incident` replaces it with the real one in the same
+/// transaction).
+pub const PENDING_TICKET: &str = "HIR-I-pending";
+
 /// An incident's ticket: `HIR-I-2026-000042`, numbered per year.
 pub fn ticket(year: i32, seq: u64) -> String {
     format!("HIR-I-{year:04}-{seq:06}")

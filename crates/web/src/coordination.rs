@@ -17,9 +17,6 @@ use hirundo_store::{IncidentQuery, Store};
 
 use crate::error::WebError;
 
-/// The ticket a new incident carries until the store gives it its own.
-const PENDING_TICKET: &str = "HIR-I-pending";
-
 /// Most incidents a list shows.
 pub const LIST_LIMIT: usize = 200;
 /// Most incidents a list may ask for.
@@ -63,8 +60,14 @@ pub fn create_incident(
     actor: &str,
     now_ns: i64,
 ) -> Result<Incident, WebError> {
-    let (incident, event) = create(new, 0, PENDING_TICKET.into(), actor, now_ns)
-        .map_err(|e| incident_error("the new incident", e))?;
+    let (incident, event) = create(
+        new,
+        0,
+        hirundo_incident::PENDING_TICKET.into(),
+        actor,
+        now_ns,
+    )
+    .map_err(|e| incident_error("the new incident", e))?;
     Ok(store.add_incident(&incident, &[event])?)
 }
 
@@ -168,7 +171,13 @@ pub fn import(
         ..Imported::default()
     };
     for (line, new) in parsed.rows {
-        match create(new, 0, PENDING_TICKET.into(), actor, now_ns) {
+        match create(
+            new,
+            0,
+            hirundo_incident::PENDING_TICKET.into(),
+            actor,
+            now_ns,
+        ) {
             Ok((incident, event)) => {
                 let stored = store.add_incident(&incident, &[event])?;
                 out.created.push((line, stored.ticket));

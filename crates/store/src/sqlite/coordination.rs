@@ -594,7 +594,8 @@ mod tests {
             rsit().classify("information-gathering", "scanner").unwrap(),
             "someone",
         );
-        let (incident, event) = create(new, 0, "HIR-I-pending".into(), "a", 10).unwrap();
+        let (incident, event) =
+            create(new, 0, hirundo_incident::PENDING_TICKET.into(), "a", 10).unwrap();
         let stored = store.add_incident(&incident, &[event]).unwrap();
         assert_eq!(stored.ticket, format!("HIR-I-1970-{:06}", stored.id));
         let comment = |text: &str| Change {
