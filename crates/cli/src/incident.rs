@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hirundo_incident::summary::Summary;
 use hirundo_incident::{Change, Incident, Link, NewIncident, State};
 use hirundo_store::{IncidentQuery, Store};
 use hirundo_tlp::Tlp;
@@ -374,10 +375,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Stats { data, year, json } => {
             let store = crate::sensor::open(&data)?;
             let all = store.incidents(&IncidentQuery::default())?;
-            let stats = statistics(&all, year);
+            let stats = Summary::of(&all, year, now_ns());
             let mut w = io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut w, &stats)?;
+                let mut value = serde_json::to_value(&stats)?;
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("tlp".into(), hirundo_incident::summary::TLP.label().into());
+                }
+                serde_json::to_writer_pretty(&mut w, &value)?;
                 writeln!(w)?;
             } else {
                 print_statistics(&mut w, &stats)?;
@@ -415,78 +420,32 @@ pub(crate) fn add(
     Ok(store.add_incident(&incident, &[event])?)
 }
 
-/// The statistics CERT.br publishes, as one JSON value: incidents per
-/// year, per month of `year` (default: the latest), per RSIT category, per
-/// CERT.br category and year, and spam reports per year.
-fn statistics(all: &[Incident], year: Option<i32>) -> serde_json::Value {
-    use hirundo_incident::CertBr;
-    let years = hirundo_incident::by_year(all);
-    let year = year.or_else(|| years.last().map(|(y, _)| *y));
-    let certbr: Vec<serde_json::Value> = hirundo_incident::yearly_by_certbr(all)
-        .into_iter()
-        .map(|(y, counts)| {
-            let by: serde_json::Map<String, serde_json::Value> = CertBr::ALL
-                .iter()
-                .zip(counts)
-                .map(|(c, n)| (c.label().to_owned(), n.into()))
-                .collect();
-            serde_json::json!({ "year": y, "categories": by })
-        })
-        .collect();
-    serde_json::json!({
-        "tlp": Tlp::Green.label(),
-        "by_year": years.iter().map(|(y, n)| serde_json::json!({"year": y, "incidents": n})).collect::<Vec<_>>(),
-        "year": year,
-        "by_month": year.map(|y| hirundo_incident::by_month(all, y).to_vec()),
-        "by_category": hirundo_incident::by_category(all, year)
-            .into_iter()
-            .map(|(c, n)| serde_json::json!({"category": c, "incidents": n}))
-            .collect::<Vec<_>>(),
-        "certbr_by_year": certbr,
-        "spam_by_year": hirundo_incident::spam_by_year(all)
-            .into_iter()
-            .map(|(y, n)| serde_json::json!({"year": y, "reports": n}))
-            .collect::<Vec<_>>(),
-    })
-}
-
-fn print_statistics(w: &mut impl Write, s: &serde_json::Value) -> io::Result<()> {
-    writeln!(w, "{}", s["tlp"].as_str().unwrap_or_default())?;
+fn print_statistics(w: &mut impl Write, s: &Summary) -> io::Result<()> {
+    writeln!(w, "{}", hirundo_incident::summary::TLP.label())?;
     writeln!(w, "incidents per year:")?;
-    for row in s["by_year"].as_array().into_iter().flatten() {
-        writeln!(w, "  {}  {:>7}", row["year"], row["incidents"])?;
+    for row in &s.by_year {
+        writeln!(w, "  {}  {:>7}", row.year, row.incidents)?;
     }
-    if let Some(year) = s["year"].as_i64() {
-        writeln!(w, "per month of {year}:")?;
-        for (m, n) in s["by_month"].as_array().into_iter().flatten().enumerate() {
-            writeln!(w, "  {year}-{:02}  {:>7}", m + 1, n)?;
-        }
-        writeln!(w, "per RSIT category in {year}:")?;
-        for row in s["by_category"].as_array().into_iter().flatten() {
-            writeln!(
-                w,
-                "  {:<28} {:>7}",
-                row["category"].as_str().unwrap_or_default(),
-                row["incidents"]
-            )?;
-        }
+    writeln!(w, "per month of {}:", s.year)?;
+    for row in &s.by_month {
+        writeln!(w, "  {}  {:>7}", row.month, row.incidents)?;
+    }
+    writeln!(w, "per RSIT category in {}:", s.year)?;
+    for row in &s.by_category_of_year {
+        writeln!(w, "  {:<28} {:>7}", row.category, row.incidents)?;
     }
     writeln!(w, "per CERT.br category (spam apart):")?;
-    for row in s["certbr_by_year"].as_array().into_iter().flatten() {
-        let cats = row["categories"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k} {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
-        writeln!(w, "  {}  {cats}", row["year"])?;
+    for row in &s.certbr_by_year {
+        let cats: Vec<String> = row
+            .categories
+            .iter()
+            .map(|c| format!("{} {}", c.category, c.incidents))
+            .collect();
+        writeln!(w, "  {}  {}", row.year, cats.join(", "))?;
     }
     writeln!(w, "spam reports per year:")?;
-    for row in s["spam_by_year"].as_array().into_iter().flatten() {
-        writeln!(w, "  {}  {:>7}", row["year"], row["reports"])?;
+    for row in &s.spam_by_year {
+        writeln!(w, "  {}  {:>7}", row.year, row.incidents)?;
     }
     Ok(())
 }

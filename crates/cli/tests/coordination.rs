@@ -324,11 +324,18 @@ fn directory_routing_and_incidents_forwarded_within_tlp() {
         stats["by_year"],
         serde_json::json!([{"year": 2025, "incidents": 2}, {"year": 2026, "incidents": 3}])
     );
-    assert_eq!(stats["by_month"][5], 1);
-    assert_eq!(stats["by_month"][6], 1);
+    assert_eq!(stats["tlp"], "TLP:AMBER");
+    assert_eq!(stats["by_month"][5]["incidents"], 1);
+    assert_eq!(stats["by_month"][6]["incidents"], 1);
     assert_eq!(
         stats["spam_by_year"],
-        serde_json::json!([{"year": 2025, "reports": 1}])
+        serde_json::json!([{"year": 2025, "incidents": 1}])
     );
-    assert_eq!(stats["certbr_by_year"][0]["categories"]["scan"], 1);
+    let scan = stats["certbr_by_year"][0]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "scan")
+        .unwrap();
+    assert_eq!(scan["incidents"], 1);
 }

@@ -23,6 +23,7 @@ mod error;
 mod model;
 mod state;
 pub mod stats;
+pub mod summary;
 mod taxonomy;
 mod time;
 

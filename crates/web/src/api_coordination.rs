@@ -29,12 +29,13 @@ use crate::auth::now_ns;
 use crate::coordination::{self, LIST_LIMIT};
 use crate::error::{ApiError, WebError};
 use crate::layout::Viewer;
-use crate::pages::incident_stats::{self, Stats};
+use crate::pages::incident_stats;
 use crate::pages::incidents::form::{parse_tlp, parse_year};
 use crate::pages::notifications;
 use crate::params::parse_ip;
 use crate::state::{blocking, AppState};
 use crate::tlp;
+use hirundo_incident::summary::Summary as Stats;
 
 /// What the directory's answers are marked: contacts are not public.
 const DIRECTORY_TLP: Tlp = Tlp::Amber;
