@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hirundo_notify::Decision;
-use hirundo_store::{NotificationStatus, Store};
+use hirundo_store::{NotificationStatus, SqliteStore, Store};
 
 use crate::config::Config;
 use crate::report::now_ns;
@@ -19,17 +19,24 @@ pub struct Args {
     command: Command,
 }
 
+/// Which collector, which day, which configuration.
+#[derive(clap::Args)]
+struct Day {
+    #[arg(long)]
+    data: PathBuf,
+    /// The UTC day to report (YYYY-MM-DD). Default: yesterday.
+    #[arg(long)]
+    day: Option<String>,
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// What `notify run` would send, storing and sending nothing.
     Preview {
-        #[arg(long)]
-        data: PathBuf,
-        /// The UTC day to report (YYYY-MM-DD). Default: yesterday.
-        #[arg(long)]
-        day: Option<String>,
-        #[arg(long)]
-        config: Option<PathBuf>,
+        #[command(flatten)]
+        day: Day,
         /// Also write each notice's attachments and mail text here.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -37,12 +44,8 @@ enum Command {
     /// Send the notifications of a day: one message per team, never a
     /// source-day twice (a re-run sends only what is new).
     Run {
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long)]
-        day: Option<String>,
-        #[arg(long)]
-        config: Option<PathBuf>,
+        #[command(flatten)]
+        day: Day,
     },
     /// What went to whom, newest first.
     Log {
@@ -57,6 +60,16 @@ enum Command {
     },
 }
 
+impl Day {
+    /// The store, the configuration, the run's settings and the day number.
+    fn open(&self) -> anyhow::Result<(SqliteStore, Config, hirundo_notify::Settings, i64)> {
+        let store = crate::sensor::open(&self.data)?;
+        let config = Config::load(self.config.as_deref())?;
+        let settings = config.notify_settings(&store)?;
+        Ok((store, config, settings, day_of(self.day.as_deref())?))
+    }
+}
+
 fn day_of(text: Option<&str>) -> anyhow::Result<i64> {
     match text {
         Some(t) => {
@@ -68,16 +81,8 @@ fn day_of(text: Option<&str>) -> anyhow::Result<i64> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        Command::Preview {
-            data,
-            day,
-            config,
-            out,
-        } => {
-            let store = crate::sensor::open(&data)?;
-            let config = Config::load(config.as_deref())?;
-            let settings = config.notify_settings(&store)?;
-            let day = day_of(day.as_deref())?;
+        Command::Preview { day, out } => {
+            let (store, _, settings, day) = day.open()?;
             let (plan, notices) = hirundo_notify::preview(&store, day, &settings, now_ns())?;
             let mut w = io::stdout().lock();
             writeln!(
@@ -138,12 +143,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { data, day, config } => {
-            let store = crate::sensor::open(&data)?;
-            let config = Config::load(config.as_deref())?;
-            let settings = config.notify_settings(&store)?;
+        Command::Run { day } => {
+            let (store, config, settings, day) = day.open()?;
             let channels = config.notify_channels()?;
-            let day = day_of(day.as_deref())?;
             let report = hirundo_notify::run(&store, day, &settings, &channels, now_ns())
                 .context("running the notifications")?;
             let mut w = io::stdout().lock();

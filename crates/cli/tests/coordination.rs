@@ -4,29 +4,13 @@
 //! (aiosmtpd on loopback) to the routed team, refused when TLP forbids it,
 //! and counted in the statistics.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{hirundo, ok};
 use hirundo_testbed::smtp::SmtpSink;
 use serde_json::Value;
-
-fn hirundo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hirundo"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = hirundo(args);
-    assert!(
-        out.status.success(),
-        "hirundo {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn json(args: &[&str]) -> Value {
     serde_json::from_str(&ok(args)).unwrap_or_else(|e| panic!("hirundo {args:?}: {e}"))

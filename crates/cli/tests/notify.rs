@@ -9,35 +9,20 @@
 //! (the STIX with the `stix2` library); nothing to the GREEN team or the
 //! team that opted out; a second run sends nothing.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::ok;
 use hirundo_fingerprint::Tags;
 use hirundo_store::{DayRange, SourceDayRow, SqliteStore, Store};
 use hirundo_testbed::smtp::SmtpSink;
 use serde_json::Value;
 
 const DAY: &str = "2026-03-01";
-
-fn hirundo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hirundo"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = hirundo(args);
-    assert!(
-        out.status.success(),
-        "hirundo {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Two sensors, JP and BR, two days from `DAY`.
 fn collector(dir: &Path) -> String {

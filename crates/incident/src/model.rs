@@ -76,6 +76,20 @@ impl Incident {
     pub fn counted_ns(&self) -> i64 {
         self.occurred_ns.unwrap_or(self.created_ns)
     }
+
+    /// The source addresses its links name, in link order, each once.
+    /// Routing goes by the first.
+    pub fn sources(&self) -> Vec<IpAddr> {
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for link in &self.links {
+            if let Link::Source { ip } | Link::SourceDay { ip, .. } = link {
+                if !ips.contains(ip) {
+                    ips.push(*ip);
+                }
+            }
+        }
+        ips
+    }
 }
 
 /// An incident as a person or an import describes it, before it has an
@@ -350,6 +364,25 @@ pub(crate) mod tests {
         assert_eq!(parse_ticket("HIR-I-26-000042"), None);
         assert_eq!(parse_ticket("HIR-N-2026-000042"), None);
         assert_eq!(parse_ticket("HIR-I-2026-+00042"), None);
+    }
+
+    #[test]
+    fn sources_are_the_linked_addresses_in_order_once() {
+        let a: IpAddr = "192.0.2.7".parse().unwrap();
+        let b: IpAddr = "2001:db8::1".parse().unwrap();
+        let mut new = NewIncident::new(
+            "Scan",
+            rsit().classify("information-gathering", "scanner").unwrap(),
+            "r",
+        );
+        new.links = vec![
+            Link::Alert { id: 3 },
+            Link::SourceDay { ip: b, day: 20_000 },
+            Link::Source { ip: a },
+            Link::Source { ip: b },
+        ];
+        let (incident, _) = create(new, 1, PENDING_TICKET.into(), "a", 10).unwrap();
+        assert_eq!(incident.sources(), vec![b, a]);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use hirundo_deliver::{Attached, Outgoing};
-use hirundo_directory::{Directory, Origin, Team};
-use hirundo_incident::{Incident, Link};
+use hirundo_directory::{Directory, Origin, Route, Team};
+use hirundo_incident::Incident;
 use hirundo_store::{Finish, NewNotification, NotificationKind, NotificationStatus, Store};
 use serde::Serialize;
 
@@ -30,8 +30,35 @@ pub struct Forwarded {
     pub detail: String,
 }
 
-/// The team an incident goes to: `team` if given, else the route of its
-/// first source address, else its country's national CSIRT.
+/// Where routing sends an incident: the route of its first source
+/// address (located by `locate`, its own country when the sources say
+/// none), else of its country alone (0.0.0.0 is in no constituency's
+/// prefixes), with the chain of reasons.
+pub fn route_incident<'d>(
+    directory: &'d Directory,
+    incident: &Incident,
+    locate: Locate<'_>,
+) -> Route<'d> {
+    let (ip, asn, cc) = match incident.sources().first() {
+        Some(&ip) => {
+            let (asn, cc) = locate(ip);
+            (ip, asn, cc.or_else(|| incident.country.clone()))
+        }
+        None => (
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            None,
+            incident.country.clone(),
+        ),
+    };
+    directory.route(&Origin {
+        ip,
+        asn,
+        cc: cc.as_deref(),
+    })
+}
+
+/// The team an incident goes to: `team` if given, else its route
+/// ([`route_incident`]).
 pub fn team_for<'d>(
     directory: &'d Directory,
     incident: &Incident,
@@ -43,40 +70,14 @@ pub fn team_for<'d>(
             .team(id)
             .ok_or_else(|| NotifyError::Refused(format!("no team {id:?} in the directory")));
     }
-    let ip = incident.links.iter().find_map(|l| match l {
-        Link::Source { ip } | Link::SourceDay { ip, .. } => Some(*ip),
-        _ => None,
-    });
-    let route = match ip {
-        Some(ip) => {
-            let (asn, cc) = locate(ip);
-            let cc = cc.or_else(|| incident.country.clone());
-            directory
-                .route(&Origin {
-                    ip,
-                    asn,
-                    cc: cc.as_deref(),
-                })
-                .team
-        }
-        // No address: only the country can route it (0.0.0.0 is in no
-        // constituency's prefixes).
-        None => {
-            directory
-                .route(&Origin {
-                    ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                    asn: None,
-                    cc: incident.country.as_deref(),
-                })
-                .team
-        }
-    };
-    route.ok_or_else(|| {
-        NotifyError::Refused(format!(
-            "{}: no team answers for it and the directory has no team of ours: name one with --team",
-            incident.ticket
-        ))
-    })
+    route_incident(directory, incident, locate)
+        .team
+        .ok_or_else(|| {
+            NotifyError::Refused(format!(
+                "{}: no team answers for it and the directory has no team of ours: name one with --team",
+                incident.ticket
+            ))
+        })
 }
 
 /// Why `incident` may not go to `team` automatically, if it may not.
@@ -126,7 +127,7 @@ pub fn forward(
         from_day: day,
         to_day: day + 1,
         tlp: incident.tlp,
-        sources: sources(&incident).len() as u64,
+        sources: incident.sources().len() as u64,
         incident: Some(incident.id),
         created_ns: now_ns,
         reserve: Vec::new(),
@@ -187,20 +188,6 @@ pub fn forward(
     })
 }
 
-fn sources(incident: &Incident) -> Vec<IpAddr> {
-    let mut ips: Vec<IpAddr> = incident
-        .links
-        .iter()
-        .filter_map(|l| match l {
-            Link::Source { ip } | Link::SourceDay { ip, .. } => Some(*ip),
-            _ => None,
-        })
-        .collect();
-    ips.sort_unstable();
-    ips.dedup();
-    ips
-}
-
 fn subject(incident: &Incident, ticket: &str) -> String {
     format!(
         "[{}] Incident {} ({}): {} [{ticket}]",
@@ -230,7 +217,7 @@ fn text(incident: &Incident, team: &Team, ticket: &str) -> String {
             hirundo_calendar::rfc3339_seconds(ns.div_euclid(1_000_000_000))
         ));
     }
-    let ips = sources(incident);
+    let ips = incident.sources();
     if !ips.is_empty() {
         out.push_str("Sources:\n");
         for ip in &ips {
@@ -248,7 +235,8 @@ fn text(incident: &Incident, team: &Team, ticket: &str) -> String {
 
 /// The incident as JSON, with IntelMQ's names for what IntelMQ has names for.
 fn incident_json(incident: &Incident, ticket: &str) -> Vec<u8> {
-    let events: Vec<serde_json::Value> = sources(incident)
+    let events: Vec<serde_json::Value> = incident
+        .sources()
         .into_iter()
         .map(|ip| {
             serde_json::json!({

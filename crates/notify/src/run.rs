@@ -301,7 +301,6 @@ pub fn attachments(notice: &Notice) -> Vec<Attachment> {
 }
 
 fn deliver(notice: &Notice, channels: &Channels) -> Delivered {
-    let files = attachments(notice);
     let outgoing = Outgoing {
         to: notice
             .team
@@ -313,12 +312,13 @@ fn deliver(notice: &Notice, channels: &Channels) -> Delivered {
         text: format::body_text(notice),
         tlp_label: notice.tlp.label().to_owned(),
         ticket: notice.ticket.clone(),
-        attachments: files
-            .iter()
+        // Moved, not copied: a message's attachments run to megabytes.
+        attachments: attachments(notice)
+            .into_iter()
             .map(|a| Attached {
-                filename: a.filename.clone(),
+                filename: a.filename,
                 mime: a.mime.to_owned(),
-                body: a.body.clone().into_bytes(),
+                body: a.body.into_bytes(),
             })
             .collect(),
     };

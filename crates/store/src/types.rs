@@ -486,6 +486,21 @@ pub enum NotificationKind {
     Incident,
 }
 
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Daily => "daily",
+            NotificationKind::Incident => "incident",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationKind> {
+        [NotificationKind::Daily, NotificationKind::Incident]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
 /// Where a notification got to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use hirundo_directory::{Directory, Origin, Team};
+use hirundo_directory::{Directory, Team};
 use hirundo_incident::{
     apply, create, import_csv, rsit, Change, Event, Incident, IncidentError, Link, NewIncident,
     RowError, State,
@@ -90,35 +90,14 @@ pub fn change_incident(
     Ok((incident, events))
 }
 
-/// The first source address an incident names, which routing goes by.
-pub fn first_source(incident: &Incident) -> Option<IpAddr> {
-    incident.links.iter().find_map(|l| match l {
-        Link::Source { ip } | Link::SourceDay { ip, .. } => Some(*ip),
-        _ => None,
-    })
-}
-
-/// Where routing sends an incident and why: the same rule as
-/// `forward::team_for` without a team named (the first source's route,
-/// else the country's national CSIRT), with the chain of reasons.
+/// Where routing sends an incident and why: the rule forwarding uses,
+/// with the chain of reasons.
 pub fn route_incident<'d>(
     directory: &'d Directory,
     incident: &Incident,
     locate: Locate<'_>,
 ) -> (Option<&'d Team>, String) {
-    let (ip, asn, cc) = match first_source(incident) {
-        Some(ip) => {
-            let (asn, cc) = locate(ip);
-            (ip, asn, cc.or_else(|| incident.country.clone()))
-        }
-        // 0.0.0.0 is in no constituency's prefixes: only the country routes.
-        None => (IpAddr::from([0, 0, 0, 0]), None, incident.country.clone()),
-    };
-    let route = directory.route(&Origin {
-        ip,
-        asn,
-        cc: cc.as_deref(),
-    });
+    let route = forward::route_incident(directory, incident, locate);
     let text = route.to_string();
     (route.team, text)
 }

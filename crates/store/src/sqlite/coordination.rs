@@ -79,13 +79,6 @@ pub(crate) fn team(conn: &Connection, id: &str) -> Result<Option<Team>, StoreErr
 
 // --- notifications ---
 
-fn kind_str(kind: NotificationKind) -> &'static str {
-    match kind {
-        NotificationKind::Daily => "daily",
-        NotificationKind::Incident => "incident",
-    }
-}
-
 /// "HIR-N-2026-000042": the year it was made and its number in the log.
 fn notification_ticket(created_ns: i64, id: i64) -> String {
     let day = created_ns.div_euclid(1_000_000_000 * hirundo_calendar::SECONDS_PER_DAY);
@@ -101,10 +94,8 @@ fn notification_from(r: &Row<'_>) -> rusqlite::Result<Result<NotificationRecord,
     let kind: String = r.get(3)?;
     let tlp: String = r.get(6)?;
     let status: String = r.get(8)?;
-    let kind = match kind.as_str() {
-        "daily" => NotificationKind::Daily,
-        "incident" => NotificationKind::Incident,
-        _ => return Ok(Err(corrupt(format!("notification {id}: kind {kind:?}")))),
+    let Some(kind) = NotificationKind::parse(&kind) else {
+        return Ok(Err(corrupt(format!("notification {id}: kind {kind:?}"))));
     };
     let Ok(tlp) = tlp.parse() else {
         return Ok(Err(corrupt(format!("notification {id}: label {tlp:?}"))));
@@ -153,7 +144,7 @@ pub(crate) fn begin_notification(
     .and_then(|mut s| {
         s.execute(params![
             new.team,
-            kind_str(new.kind),
+            new.kind.as_str(),
             new.from_day,
             new.to_day,
             new.tlp.label(),
